@@ -1,0 +1,138 @@
+"""How fast the page answers: prints figures, asserts nothing.
+
+1. Server side, canvas update -> rendered result: the script rerun Streamlit does after each
+   stroke, driven by AppTest with a new drawing each time (median of many, after warm-up).
+2. ``streamlit run`` -> first prediction served: a real server and headless Chromium; the clock
+   starts before the process is spawned and stops when the predicted digit is on screen.
+
+    python bench/app_latency.py [--runs 200] [--no-browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from browser_support import (  # noqa: E402
+    APP,
+    STROKES,
+    canvas_state,
+    drawn_digit,
+    free_port,
+    stop,
+    wait_healthy,
+)
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def rerun_after_stroke(runs: int, warmup: int = 10) -> list[float]:
+    """Milliseconds per rerun with a new drawing on the canvas (what each stroke costs)."""
+    from streamlit.testing.v1 import AppTest
+
+    drawings = [canvas_state(drawn_digit(d, brush)) for d in STROKES for brush in (14, 20, 28)]
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    times = []
+    for i in range(warmup + runs):
+        at.session_state["canvas-0"] = drawings[i % len(drawings)]
+        start = time.perf_counter()
+        at.run()
+        elapsed = (time.perf_counter() - start) * 1000
+        assert not at.exception and at.metric, "the rerun did not show a prediction"
+        if i >= warmup:
+            times.append(elapsed)
+    return times
+
+
+def recognize_only(runs: int) -> list[float]:
+    """Milliseconds for the library call alone, to show what the page itself adds."""
+    from digitrec import Recognizer
+
+    rec = Recognizer.load()
+    image = drawn_digit(7)
+    rec.recognize(image)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        rec.recognize(image)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def first_prediction() -> dict[str, float]:
+    """Seconds from spawning ``streamlit run`` to health, page ready and first prediction."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 900})
+        port = free_port()
+        command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless",
+                   "true", "--server.fileWatcherType", "none", "--server.port", str(port),
+                   "--server.address", "127.0.0.1"]  # fmt: skip
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, process)
+            healthy = time.perf_counter() - start
+            page.goto(url)
+            layer = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
+            expect(layer).to_be_visible(timeout=60_000)
+            ready = time.perf_counter() - start
+            box = layer.bounding_box()
+            drawing = time.perf_counter()
+            page.mouse.move(box["x"] + 140, box["y"] + 45)
+            page.mouse.down()
+            page.mouse.move(box["x"] + 140, box["y"] + 235, steps=15)
+            page.mouse.up()
+            drawing = time.perf_counter() - drawing
+            value = page.locator('.st-key-predicted-digit [data-testid="stMetricValue"]')
+            expect(value).to_have_text("1", timeout=60_000)
+            served = time.perf_counter() - start
+        finally:
+            stop(process)
+            browser.close()
+    return {"healthy": healthy, "ready": ready, "drawing": drawing, "served": served}
+
+
+def summary(name: str, times: list[float]) -> str:
+    times = sorted(times)
+    p90 = times[int(0.9 * (len(times) - 1))]
+    return (
+        f"{name}: median {statistics.median(times):.1f} ms, p90 {p90:.1f} ms, "
+        f"min {times[0]:.1f} ms (n={len(times)})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--no-browser", action="store_true", help="skip the streamlit run figure")
+    args = parser.parse_args()
+
+    print(summary("canvas update -> rendered result (server, AppTest rerun)",
+                  rerun_after_stroke(args.runs)))  # fmt: skip
+    print(summary("  of which recognizer.recognize(280x280 RGBA)", recognize_only(args.runs)))
+    if not args.no_browser and Path(CHROMIUM).exists():
+        t = first_prediction()
+        print(
+            f"streamlit run -> first prediction served: {t['served']:.2f} s "
+            f"(healthy {t['healthy']:.2f} s, page ready {t['ready']:.2f} s, "
+            f"of which {t['drawing']:.2f} s spent drawing the stroke)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Helpers for the page's tests: realistic digit images, and a real ``streamlit run`` server.
+
+Images are made the way users make them: strokes drawn with a thick round brush on the
+280x280 canvas (white on black), and MNIST digits turned into photos of dark ink on unevenly
+lit paper, saved as JPEG. Shared by tests/test_app.py (AppTest) and tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "streamlit_app.py"
+CANVAS = 280
+
+# Strokes of plainly written digits on the 280x280 canvas, as polylines.
+STROKES: dict[int, list[list[tuple[int, int]]]] = {
+    0: [
+        [
+            (140, 50),
+            (95, 80),
+            (85, 140),
+            (95, 200),
+            (140, 230),
+            (185, 200),
+            (195, 140),
+            (185, 80),
+            (140, 50),
+        ]
+    ],
+    1: [[(140, 45), (140, 235)]],
+    7: [[(80, 60), (200, 60), (120, 235)]],
+}
+
+
+def drawn_digit(digit: int, brush: int = 20) -> np.ndarray:
+    """A 280x280 RGBA canvas image: white round-brush strokes on opaque black."""
+    rgb = np.zeros((CANVAS, CANVAS, 3), np.uint8)
+    for stroke in STROKES[digit]:
+        points = np.array(stroke, np.int32)
+        cv2.polylines(rgb, [points], False, (255, 255, 255), brush, cv2.LINE_AA)
+        for x, y in stroke:  # round caps and joins, like the canvas's brush
+            cv2.circle(rgb, (x, y), brush // 2, (255, 255, 255), -1, cv2.LINE_AA)
+    alpha = np.full((CANVAS, CANVAS, 1), 255, np.uint8)
+    return np.concatenate([rgb, alpha], axis=2)
+
+
+def canvas_state(image: np.ndarray | None) -> dict:
+    """What the canvas component keeps in session state after a stroke (a PNG data URL)."""
+    url = None
+    if image is not None:
+        url = "data:image/png;base64," + base64.b64encode(png_bytes(image)).decode("ascii")
+    return {
+        "drawing": {"raw": {"objects": [], "background": "#000000"}, "data": url},
+        "backgroundFit": None,
+    }
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def mnist_digits(count: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``count`` MNIST test digits, or a skip saying why they are missing."""
+    from digitrec.data import MnistUnavailable, load_mnist
+
+    try:
+        images, labels = load_mnist("test", download=False)
+    except MnistUnavailable as err:
+        pytest.skip(f"MNIST test set not available offline: {err}")
+    return images[:count], labels[:count]
+
+
+def paper_photo(digit: np.ndarray, size: int = 600, seed: int = 0) -> Image.Image:
+    """An MNIST digit as a photo: dark ink on unevenly lit paper, enlarged, noisy, blurred."""
+    rng = np.random.default_rng(seed)
+    ink = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    light = np.linspace(235, 185, size, dtype=np.float32)[None, :] * np.ones((size, 1))
+    paper = light - ink / 255.0 * (light - 40)
+    paper += rng.normal(0, 6, paper.shape)
+    paper = cv2.GaussianBlur(paper, (5, 5), 1.2)
+    grey = np.clip(paper, 0, 255).astype(np.uint8)
+    return Image.fromarray(np.stack([grey, grey, (grey * 0.95).astype(np.uint8)], axis=2))
+
+
+def jpeg_bytes(image: Image.Image, exif_orientation: int | None = None) -> bytes:
+    """JPEG bytes; with an EXIF orientation tag the stored pixels are turned to match it."""
+    exif = Image.Exif()
+    if exif_orientation == 6:  # "rotate 90 clockwise to view": store it turned the other way
+        image = image.transpose(Image.Transpose.ROTATE_90)
+        exif[0x0112] = 6
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=85, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+# --- a real server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> float:
+    """Poll ``/_stcore/health`` until it answers ok; returns the seconds it took."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read().strip() == b"ok":
+                    return time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"streamlit did not become healthy within {timeout:.0f} s")
+
+
+@contextmanager
+def streamlit_server(port: int | None = None) -> Iterator[str]:
+    """``streamlit run streamlit_app.py`` on a free localhost port; yields its URL."""
+    port = port or free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    process = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, process)
+        yield url
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the server is still tearing down after a few seconds."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
