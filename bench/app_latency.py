@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))
 
-from browser_support import (  # noqa: E402
+from tests.browser_support import (  # noqa: E402
     APP,
     STROKES,
     canvas_state,

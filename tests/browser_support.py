@@ -2,7 +2,7 @@
 
 Images are made the way users make them: strokes drawn with a thick round brush on the
 280x280 canvas (white on black), and MNIST digits turned into photos of dark ink on unevenly
-lit paper, saved as JPEG. Shared by tests/test_app.py (AppTest) and tests/test_browser.py.
+lit paper, saved as JPEG. Shared by tests/test_app.py, tests/test_browser.py and bench/app_*.py.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def png_bytes(image: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def mnist_digits(count: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def mnist_samples(count: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """The first ``count`` MNIST test digits, or a skip saying why they are missing."""
     from digitrec.data import MnistUnavailable, load_mnist
 

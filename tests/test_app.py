@@ -14,20 +14,20 @@ import numpy as np
 import pyarrow as pa
 import pytest
 import streamlit as st
-from browser_support import (
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from digitrec import Recognizer
+from tests.browser_support import (
     APP,
     ROOT,
     canvas_state,
     drawn_digit,
     jpeg_bytes,
-    mnist_digits,
+    mnist_samples,
     paper_photo,
     png_bytes,
 )
-from PIL import Image
-from streamlit.testing.v1 import AppTest
-
-from digitrec import Recognizer
 
 pytestmark = pytest.mark.skipif(
     not (ROOT / "models" / "digitrec_cnn.tflite").exists(),
@@ -130,7 +130,7 @@ def test_brush_width_has_a_default_and_can_change():
 
 
 def test_uploaded_photo_of_a_real_digit_shows_the_digit_and_chart():
-    images, labels = mnist_digits(1)
+    images, labels = mnist_samples(1)
     at = upload("seven.jpg", jpeg_bytes(paper_photo(images[0])))
     assert_no_crash(at)
     assert predicted(at) == str(labels[0])
@@ -138,7 +138,7 @@ def test_uploaded_photo_of_a_real_digit_shows_the_digit_and_chart():
 
 
 def test_phone_photo_is_turned_upright_by_its_exif_orientation():
-    images, labels = mnist_digits(1)  # a 7: lying on its side it reads as something else
+    images, labels = mnist_samples(1)  # a 7: lying on its side it reads as something else
     at = upload("IMG_0001.jpg", jpeg_bytes(paper_photo(images[0], size=900), exif_orientation=6))
     assert_no_crash(at)
     assert predicted(at) == str(labels[0])

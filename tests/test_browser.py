@@ -12,7 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_support import ROOT, STROKES, jpeg_bytes, mnist_digits, paper_photo, streamlit_server
+
+from tests.browser_support import (
+    ROOT,
+    STROKES,
+    jpeg_bytes,
+    mnist_samples,
+    paper_photo,
+    streamlit_server,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,6 +53,13 @@ expect = playwright_api.expect
 PREDICTED = '.st-key-predicted-digit [data-testid="stMetricValue"]'
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWING_LAYER = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
+MAIN_WIDTHS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  return {scroll: main.scrollWidth, client: main.clientWidth};
+}"""
+WIDEST_ELEMENT = """() => Math.max(...Array.from(
+  document.querySelectorAll('[data-testid="stMainBlockContainer"] *'),
+  (element) => element.getBoundingClientRect().right))"""
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +125,7 @@ def test_drawing_a_digit_shows_the_prediction_and_chart(page):
 
 
 def test_uploading_a_digit_photo_shows_the_prediction(page):
-    images, labels = mnist_digits(1)
+    images, labels = mnist_samples(1)
     upload(page, "digit.jpg", jpeg_bytes(paper_photo(images[0])), "image/jpeg")
     expect(page.locator(PREDICTED)).to_have_text(str(labels[0]), timeout=WAIT_MS)
     expect(page.locator(CHART)).to_be_visible(timeout=WAIT_MS)
@@ -138,6 +153,11 @@ def test_layout_fits_every_width_without_horizontal_overflow(page, tmp_path):
         page.screenshot(path=str(folder / f"page-{width}.png"), full_page=True)
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"page overflows at {width} px: {scroll_width} px wide"
+        # Streamlit scrolls inside its main area, so overflow there would not show above.
+        main = page.evaluate(MAIN_WIDTHS)
+        assert main["scroll"] <= main["client"], f"main area overflows at {width} px: {main}"
+        widest = page.evaluate(WIDEST_ELEMENT)
+        assert widest <= width, f"an element ends at {widest} px, beyond {width} px"
         canvas = page.locator(DRAWING_LAYER).bounding_box()
         assert canvas is not None
         assert canvas["x"] >= 0
