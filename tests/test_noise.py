@@ -1,0 +1,57 @@
+"""The noise of the robustness study: its statistics, its clipping, its reproducibility."""
+
+import numpy as np
+import pytest
+
+from digitrec.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+
+
+def test_added_noise_has_zero_mean_and_the_requested_std():
+    grey = np.full((200, 28, 28), 128, np.uint8)  # mid-grey: clipping is ~5 sigma away
+    for sigma in (0.05, 0.1):
+        added = add_gaussian_noise(grey, sigma, seed=1) / 255.0 - grey / 255.0
+        assert abs(added.mean()) < 0.002
+        # Quantising to 8 bits adds ~0.001 of spread at most.
+        assert added.std() == pytest.approx(sigma, abs=0.003)
+
+
+def test_noise_is_clipped_to_the_pixel_range_not_wrapped():
+    black = np.zeros((100, 28, 28), np.uint8)
+    noisy = add_gaussian_noise(black, 0.5, seed=2) / 255.0
+    # Half the noise is negative and clipped to 0; the rest is the positive half-normal.
+    assert np.mean(noisy == 0) == pytest.approx(0.5, abs=0.01)
+    assert noisy.mean() == pytest.approx(0.5 / np.sqrt(2 * np.pi), abs=0.005)
+    white = np.full((100, 28, 28), 255, np.uint8)
+    assert np.mean(add_gaussian_noise(white, 0.5, seed=2) == 255) == pytest.approx(0.5, abs=0.01)
+
+
+def test_same_seed_same_noise_other_seed_other_noise():
+    images = np.random.default_rng(0).integers(0, 256, (20, 28, 28), dtype=np.uint8)
+    first = add_gaussian_noise(images, 0.3, seed=noise_seed(0, 0.3))
+    assert np.array_equal(first, add_gaussian_noise(images, 0.3, seed=noise_seed(0, 0.3)))
+    assert not np.array_equal(first, add_gaussian_noise(images, 0.3, seed=noise_seed(1, 0.3)))
+    assert noise_seed(0, 0.3) != noise_seed(0, 0.5)
+
+
+def test_zero_sigma_returns_an_unchanged_copy():
+    images = np.arange(28 * 28, dtype=np.uint8).reshape(1, 28, 28)
+    clean = add_gaussian_noise(images, 0.0, seed=0)
+    assert np.array_equal(clean, images) and clean is not images
+    assert clean.dtype == np.uint8 and clean.shape == images.shape
+
+
+def test_study_levels():
+    assert NOISE_SIGMAS == (0.0, 0.1, 0.3, 0.5, 0.7)
+
+
+@pytest.mark.parametrize(
+    ("images", "sigma", "message"),
+    [
+        (np.zeros((2, 28, 28), np.float32), 0.1, "expected uint8"),
+        (np.zeros((2, 28, 28), np.uint8), -0.1, "sigma >= 0"),
+        (np.zeros((2, 28, 28), np.uint8), float("nan"), "sigma >= 0"),
+    ],
+)
+def test_bad_inputs_are_refused_with_a_message(images, sigma, message):
+    with pytest.raises(ValueError, match=message):
+        add_gaussian_noise(images, sigma, seed=0)
