@@ -1,0 +1,80 @@
+"""Accuracy of the shipped recognizer on realistic inputs it never trained on.
+
+    python bench/realistic_accuracy.py [--count 1000] [--seed 0]
+
+- photos: MNIST *test* digits written in dark ink on unevenly lit paper, noise, blur, JPEG,
+  random size and position (decoded from the JPEG bytes, as an upload would be);
+- canvas on black / canvas on transparent: MNIST test digits redrawn with a thick round
+  brush on a 280x280 RGBA canvas, as the app's canvas returns them;
+- stroke drawings: digits drawn from hand-made pen strokes in several writing styles
+  (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved;
+- UCI digits: scikit-learn's 1,797 handwritten digits (43 writers, not MNIST; 8x8 pixels,
+  so very coarse), upscaled.
+The MNIST test set is only used here for reporting, never for training or model choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+from digitrec import Recognizer, renders
+from digitrec.data import load_mnist
+
+
+def accuracy(recognizer: Recognizer, inputs, labels) -> tuple[float, int]:
+    results = recognizer.recognize_many(inputs)
+    predicted = np.array([-1 if r.digit is None else r.digit for r in results])
+    return float(np.mean(predicted == np.asarray(labels))), int(np.sum(predicted == -1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=1000, help="digits per check")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    recognizer = Recognizer.load()
+    images, labels = load_mnist("test")
+    rng = np.random.default_rng(args.seed)
+    picks = rng.choice(len(images), args.count, replace=False)
+    digits, truth = images[picks], labels[picks]
+
+    checks = {
+        "photos of paper (JPEG)": [renders.photo_of_paper(d, rng) for d in digits],
+        "canvas, white on black": [renders.canvas_drawing(d, rng) for d in digits],
+        "canvas, white on transparent": [
+            renders.canvas_drawing(d, rng, transparent=True) for d in digits
+        ],
+    }
+    truths = {name: truth for name in checks}
+    stroke_labels = np.arange(args.count) % 10
+    checks["stroke drawings (no MNIST)"] = [
+        renders.stroke_drawing(int(y), rng, bool(i % 2)) for i, y in enumerate(stroke_labels)
+    ]
+    truths["stroke drawings (no MNIST)"] = stroke_labels
+    try:
+        from sklearn.datasets import load_digits
+
+        uci = load_digits()
+        checks["UCI digits 8x8 (not MNIST)"] = [
+            np.kron(x, np.ones((8, 8))) / 16.0 for x in uci.images
+        ]
+        truths["UCI digits 8x8 (not MNIST)"] = uci.target
+    except ImportError:
+        pass
+
+    print(f"{'check':<32} {'n':>5} {'accuracy':>9} {'no digit':>9}")
+    combined = []
+    for name, inputs in checks.items():
+        score, missing = accuracy(recognizer, inputs, truths[name])
+        print(f"{name:<32} {len(inputs):>5} {score:>9.2%} {missing:>9}")
+        if "UCI" not in name:
+            combined.append(score)
+    print(f"{'mean of the four realistic checks':<32} {'':>5} {np.mean(combined):>9.2%}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Median latency of one ``Recognizer.recognize()`` call (preprocess + model), after warm-up.
+
+    python bench/recognize_latency.py [--runs 500]
+
+Inputs: a 280x280 RGBA canvas drawing (what the app sends on each stroke), a 28x28 MNIST-
+sized array, and a JPEG photo of paper (decoding included). Also prints the model alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from digitrec import Recognizer, renders
+from digitrec.recognizer import prepare
+
+
+def median_ms(function, runs: int, warmup: int = 20) -> float:
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=500)
+    runs = parser.parse_args().runs
+
+    started = time.perf_counter()
+    recognizer = Recognizer.load()
+    print(f"Recognizer.load(): {1000 * (time.perf_counter() - started):.0f} ms")
+
+    rng = np.random.default_rng(0)
+    strokes = renders.stroke_drawing(7, rng)
+    digit = prepare(strokes)
+    inputs = {
+        "canvas 280x280 RGBA": strokes,
+        "array 28x28 grey": digit,
+        "photo JPEG bytes": renders.photo_of_paper(digit, rng),
+    }
+    for name, image in inputs.items():
+        print(
+            f"recognize(), {name:>20}: "
+            f"median {median_ms(lambda i=image: recognizer.recognize(i), runs):.2f} ms"
+        )
+    batch = digit[None]
+    model_only = median_ms(lambda: recognizer._classifier.probabilities(batch), runs)
+    print(f"model alone (LiteRT), one 28x28 digit: median {model_only:.3f} ms")
+
+
+if __name__ == "__main__":
+    main()

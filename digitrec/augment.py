@@ -1,0 +1,157 @@
+"""Training-time variety: make MNIST digits look like the handwriting users actually give us.
+
+MNIST under-represents common styles (a 1 with a flag and a base, a 7 with a crossbar),
+thick or thin pens, slanted and squeezed writing, and noisy photos. Each function here
+widens one of those; :func:`augment` combines them at rates chosen on the validation split.
+Every output is a raw grey image that still goes through :func:`digitrec.preprocess.to_mnist`,
+so the model learns from exactly what the pipeline produces.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
+# Fonts whose digits look nothing like handwriting (symbols, dingbats).
+FONT_EXCLUDE = ("Symbol", "Dingbat", "Emoji", "Math")
+
+
+def augment(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """One random handwriting-like variant of a 28x28 MNIST digit (ink bright, any size)."""
+    image = cv2.resize(digit, (56, 56), interpolation=cv2.INTER_LINEAR)
+    if label == 7 and rng.random() < 0.3:
+        image = add_crossbar(image, rng)
+    elif label == 1 and rng.random() < 0.3:
+        image = add_flag_and_base(image, rng)
+    image = random_affine(image, rng)
+    if rng.random() < 0.5:
+        image = elastic(image, rng)
+    roll = rng.random()
+    if roll < 0.2:
+        image = cv2.dilate(image, _disk(int(rng.integers(1, 4))))
+    elif roll < 0.35:
+        image = cv2.erode(image, _disk(1))
+    if rng.random() < 0.25:
+        image = add_noise(cv2.resize(image, (28, 28), interpolation=cv2.INTER_AREA), rng)
+    return image
+
+
+def random_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Rotation, shear and an aspect change about the centre, on a padded canvas."""
+    pad = image.shape[0] // 2
+    image = cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    size = image.shape[0]
+    angle = np.deg2rad(rng.uniform(-15, 15))
+    shear = rng.uniform(-0.35, 0.35)
+    scale_x, scale_y = rng.uniform(0.75, 1.2), rng.uniform(0.85, 1.15)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    linear = rotation @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([scale_x, scale_y])
+    centre = np.array([size / 2, size / 2])
+    matrix = np.hstack([linear, (centre - linear @ centre)[:, None]]).astype(np.float32)
+    return cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
+
+
+def elastic(image: np.ndarray, rng: np.random.Generator, alpha: float = 2.5) -> np.ndarray:
+    """Simard et al. (2003) elastic distortion: a smooth random displacement field."""
+    height, width = image.shape
+    sigma = width / 7.0
+    field = rng.uniform(-1, 1, (2, height, width)).astype(np.float32)
+    dx = cv2.GaussianBlur(field[0], (0, 0), sigma) * alpha * sigma
+    dy = cv2.GaussianBlur(field[1], (0, 0), sigma) * alpha * sigma
+    grid_x, grid_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    return cv2.remap(image, grid_x + dx, grid_y + dy, cv2.INTER_LINEAR)
+
+
+def add_noise(image: np.ndarray, rng: np.random.Generator, max_sigma: float = 0.7) -> np.ndarray:
+    """Additive white Gaussian noise on the [0, 1] scale, clipped (noisy scans and photos)."""
+    sigma = rng.uniform(0.05, max_sigma)
+    noisy = image.astype(np.float32) / 255.0 + rng.normal(0.0, sigma, image.shape)
+    return np.clip(noisy * 255.0, 0, 255).astype(np.uint8)
+
+
+def add_crossbar(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The continental 7: a short bar across the stem, a little below the middle."""
+    rows = np.nonzero(image.max(axis=1) > 128)[0]
+    if len(rows) < 4:
+        return image
+    row = int(rows[0] + (rows[-1] - rows[0]) * rng.uniform(0.5, 0.65))
+    cols = np.nonzero(image[row] > 128)[0]
+    if len(cols) == 0:
+        return image
+    centre = int(cols.mean())
+    half = int(image.shape[1] * rng.uniform(0.12, 0.2))
+    out = image.copy()
+    cv2.line(out, (centre - half, row), (centre + half, row), 255, _stroke(image), cv2.LINE_AA)
+    return out
+
+
+def add_flag_and_base(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The printed 1: a flag down-left from the top, and often a base line."""
+    ys, xs = np.nonzero(image > 128)
+    if len(ys) < 4:
+        return image
+    top, bottom = int(ys.min()), int(ys.max())
+    top_x, bottom_x = int(xs[ys == top].mean()), int(xs[ys == bottom].mean())
+    length = (bottom - top) * rng.uniform(0.25, 0.4)
+    angle = np.deg2rad(rng.uniform(20, 60))
+    flag_end = (int(top_x - length * np.cos(angle)), int(top + length * np.sin(angle)))
+    out = image.copy()
+    thickness = _stroke(image)
+    cv2.line(out, (top_x, top), flag_end, 255, thickness, cv2.LINE_AA)
+    if rng.random() < 0.6:
+        half = int(length * rng.uniform(0.6, 1.0))
+        cv2.line(
+            out, (bottom_x - half, bottom), (bottom_x + half, bottom), 255, thickness, cv2.LINE_AA
+        )
+    return out
+
+
+def font_digit(label: int, font_path: Path, rng: np.random.Generator) -> np.ndarray:
+    """A digit rendered from a system font, then distorted like handwriting."""
+    size = 64
+    font = _font(str(font_path), size)
+    canvas = Image.new("L", (size * 2, size * 2), 0)
+    ImageDraw.Draw(canvas).text((size // 2, size // 4), str(label), fill=255, font=font)
+    image = np.asarray(canvas)
+    if label == 7 and rng.random() < 0.4:
+        image = add_crossbar(image, rng)
+    image = random_affine(image, rng)
+    if rng.random() < 0.7:
+        image = elastic(image, rng)
+    return image
+
+
+@lru_cache(maxsize=1)
+def system_fonts() -> tuple[Path, ...]:
+    """TrueType fonts installed on this machine (Debian: fonts-dejavu, fonts-liberation)."""
+    found = []
+    for folder in FONT_DIRS:
+        if folder.is_dir():
+            found.extend(folder.rglob("*.ttf"))
+    return tuple(sorted(p for p in found if not any(word in p.name for word in FONT_EXCLUDE)))
+
+
+def _stroke(image: np.ndarray) -> int:
+    """The typical stroke width of the digit in ``image``, in pixels."""
+    ink = (image > 128).astype(np.uint8)
+    if ink.sum() == 0:
+        return 2
+    distance = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    return max(2, round(4 * float(distance[ink > 0].mean())))
+
+
+@lru_cache(maxsize=64)
+def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(path, size)
+
+
+@lru_cache(maxsize=8)
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))

@@ -1,0 +1,176 @@
+"""Command line: ``python -m digitrec predict|evaluate|compare``.
+
+predict prints one result per input, in input order, and keeps going past bad files:
+exit status 0 when every file was read, 1 when any file gave an error, 2 on bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from digitrec.imageio import ImageError
+from digitrec.parallel import default_workers
+
+CHUNK = 256  # files per worker task: big enough to amortise the hand-off, small to stream
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m digitrec", description="Recognize handwritten digits."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    predict = commands.add_parser("predict", help="read the digit in each image file")
+    predict.add_argument(
+        "files", nargs="+", metavar="FILE", help="image files (png, jpg, bmp, gif, webp, tiff, ...)"
+    )
+    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument(
+        "--model", type=Path, default=None, help="a .tflite model (default: the shipped one)"
+    )
+    predict.add_argument(
+        "--workers", type=int, default=None, help="decoding processes (default: all cores)"
+    )
+
+    evaluate = commands.add_parser("evaluate", help="MNIST test accuracy of the shipped model")
+    evaluate.add_argument(
+        "--model", type=Path, default=None, help="a .tflite model (default: the shipped one)"
+    )
+    evaluate.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
+    evaluate.add_argument("--workers", type=int, default=None)
+
+    compare = commands.add_parser(
+        "compare", help="compare KNN, SVM, MLP and CNN classifiers on MNIST"
+    )
+    try:
+        from digitrec import compare as compare_module
+    except ImportError:  # the comparison needs scikit-learn and TensorFlow (requirements-train.txt)
+        compare_module = None
+    if compare_module is not None:
+        compare_module.configure_parser(compare)
+    compare.set_defaults(compare_module=compare_module)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "predict":
+            return predict(args.files, as_json=args.json, model=args.model, workers=args.workers)
+        if args.command == "evaluate":
+            return evaluate(model=args.model, data_dir=args.data, workers=args.workers)
+        if args.compare_module is None:
+            print(
+                "error: compare needs the training requirements: "
+                "pip install -r requirements-train.txt",
+                file=sys.stderr,
+            )
+            return 1
+        return args.compare_module.main(args)
+    except (FileNotFoundError, RuntimeError) as exc:  # no model, no MNIST: say what to do
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def predict(
+    files: Sequence[str],
+    as_json: bool = False,
+    model: Path | None = None,
+    workers: int | None = None,
+) -> int:
+    from digitrec.recognizer import Recognizer
+
+    recognizer = Recognizer.load(model)
+    failed = False
+    for name, outcome in zip(files, _prepared(files, workers)):
+        if isinstance(outcome, str):
+            failed = True
+            _print_error(name, outcome, as_json)
+            continue
+        result = recognizer.classify([outcome])[0]
+        _print_result(name, result, as_json)
+    return 1 if failed else 0
+
+
+def _prepared(files: Sequence[str], workers: int | None) -> Iterator[np.ndarray | str | None]:
+    """Each file's 28x28 digit (None: blank) or its error message, in input order."""
+    chunks = [list(files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
+    workers = default_workers() if workers is None else workers
+    if workers <= 1 or len(chunks) <= 1:
+        for chunk in chunks:
+            yield from _prepare_chunk(chunk)
+        return
+    with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
+        for prepared in pool.imap(_prepare_chunk, chunks):
+            yield from prepared
+
+
+def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
+    from digitrec.recognizer import prepare
+
+    out: list[np.ndarray | str | None] = []
+    for name in files:
+        try:
+            out.append(prepare(name, name))
+        except ImageError as exc:
+            out.append(str(exc))
+        except Exception as exc:  # never a stack trace for one bad file; the rest go on
+            out.append(f"cannot process {name}: {type(exc).__name__}: {exc}")
+    return out
+
+
+def _print_result(name: str, result, as_json: bool) -> None:
+    if as_json:
+        record = {
+            "file": name,
+            "digit": result.digit,
+            "confidence": round(result.confidence, 6),
+            "probabilities": None
+            if result.probabilities is None
+            else [round(p, 6) for p in result.probabilities],
+        }
+        print(json.dumps(record))
+    elif result.digit is None:
+        print(f"{name}: no digit found")
+    else:
+        print(f"{name}: {result.digit} ({result.confidence:.1%})")
+
+
+def _print_error(name: str, message: str, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"file": name, "error": message}))
+    else:
+        print(f"{name}: error: {message}", file=sys.stderr)
+
+
+def evaluate(
+    model: Path | None = None, data_dir: Path | None = None, workers: int | None = None
+) -> int:
+    from digitrec import data
+    from digitrec.evaluation import score
+    from digitrec.interpreter import DigitClassifier
+    from digitrec.model import TFLITE_PATH
+    from digitrec.parallel import to_mnist_many
+
+    classifier = DigitClassifier(model or TFLITE_PATH)
+    images, labels = data.load_mnist("test", path=data_dir)
+    digits, found = to_mnist_many(images, workers)
+    report = score(classifier.probabilities, digits, labels, found)
+    print(
+        f"MNIST test accuracy: {report['accuracy']:.2%} ({report['count']} digits, "
+        f"{report['no_digit_found']} without a digit found)"
+    )
+    print(
+        "per-class recall: "
+        + ", ".join(f"{d}: {r:.2%}" for d, r in enumerate(report["per_class_recall"]))
+    )
+    return 0

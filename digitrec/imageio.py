@@ -1,0 +1,175 @@
+"""Decode anything a user gives us into one 8-bit grey image, safely.
+
+Accepted: a path, raw bytes, a binary file object, a PIL image, or a numpy array
+(grey HxW or HxWx1, RGB HxWx3, RGBA HxWx4; uint8, uint16, bool or float in [0, 1]).
+Every failure is an :class:`ImageError` whose message says what was expected and what
+arrived, so callers can show it as is.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ImageSource = (
+    str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | Image.Image | np.ndarray
+)
+
+# A digit never needs more than this; larger files are refused before their pixels are
+# decoded, which is what stops decompression bombs (a 50,000 x 50,000 PNG is a few MB).
+MAX_PIXELS = 40_000_000
+
+
+class ImageError(ValueError):
+    """The input could not be turned into an image; the message is meant for the user."""
+
+
+def load_grey(source: ImageSource, name: str | None = None) -> np.ndarray:
+    """Return ``source`` as a 2-D uint8 grey image (transparency flattened).
+
+    Parameters
+    ----------
+    source : path, bytes, file object, PIL image or numpy array
+    name : how to call the input in error messages (defaults to the path, if any)
+
+    Raises
+    ------
+    ImageError
+        When the input is not a readable image, is empty, or is too large.
+    """
+    if isinstance(source, np.ndarray):
+        return _array_to_grey(source)
+    if isinstance(source, Image.Image):
+        return _pil_to_grey(source, name or "image")
+    label = name or (str(source) if isinstance(source, (str, os.PathLike)) else "upload")
+    return _pil_to_grey(_open(source, label), label)
+
+
+def _open(source: Any, label: str) -> Image.Image:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise ImageError(f"empty file: {label} has no bytes")
+        stream: Any = io.BytesIO(bytes(source))
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"no such file: {label}")
+        if path.stat().st_size == 0:
+            raise ImageError(f"empty file: {label} has no bytes")
+        stream = path
+    elif hasattr(source, "read"):
+        stream = source
+    else:
+        raise ImageError(
+            "expected a path, bytes, a file object, a PIL image or a numpy array, "
+            f"got {type(source).__name__}"
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(stream)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(f"image too large: {label}") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"not an image: cannot decode {label}") from None
+    except OSError as exc:
+        raise ImageError(f"cannot read {label}: {exc}") from None
+    return image
+
+
+def _pil_to_grey(image: Image.Image, label: str) -> np.ndarray:
+    width, height = image.size
+    if width * height > MAX_PIXELS:
+        raise ImageError(
+            f"image too large: {label} is {width} x {height} pixels, "
+            f"the limit is {MAX_PIXELS // 1_000_000} megapixels"
+        )
+    if width == 0 or height == 0:
+        raise ImageError(f"empty image: {label} has no pixels")
+    try:
+        image.seek(0)  # first frame of an animated GIF / multi-page TIFF
+        image = ImageOps.exif_transpose(image)
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise ImageError(f"corrupt image: cannot decode {label} ({exc})") from None
+    return _array_to_grey(_pil_to_array(image))
+
+
+def _pil_to_array(image: Image.Image) -> np.ndarray:
+    """Turn any PIL mode into uint8 grey, RGB or RGBA, keeping transparency."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        low, high = float(values.min()), float(values.max())
+        if high <= low:
+            return np.zeros(values.shape, np.uint8)
+        return np.round((values - low) * (255.0 / (high - low))).astype(np.uint8)
+    if mode == "1":
+        return np.asarray(image.convert("L"))
+    if mode in ("L", "RGB", "RGBA"):
+        return np.asarray(image)
+    has_alpha = mode in ("LA", "PA", "RGBa", "La") or "transparency" in image.info
+    return np.asarray(image.convert("RGBA" if has_alpha else "RGB"))
+
+
+def _array_to_grey(array: np.ndarray) -> np.ndarray:
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3):
+        raise ImageError(f"expected a 2-D or 3-D image array, got {array.ndim} dimensions")
+    if array.ndim == 3 and array.shape[2] not in (3, 4):
+        raise ImageError(f"expected an image with 1, 3 or 4 channels, got {array.shape[2]}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ImageError("empty image: the array has no pixels")
+    if array.shape[0] * array.shape[1] > MAX_PIXELS:
+        raise ImageError(f"image too large: {array.shape[1]} x {array.shape[0]} pixels")
+    pixels = _to_unit_float(array)
+    if pixels.ndim == 2:
+        return _to_uint8(pixels)
+    grey = pixels[:, :, :3] @ np.array([0.299, 0.587, 0.114], np.float32)
+    if pixels.shape[2] == 4:
+        grey = _flatten_alpha(grey, pixels[:, :, 3])
+    return _to_uint8(grey)
+
+
+def _flatten_alpha(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Composite over a background that contrasts with what is drawn.
+
+    A canvas gives white strokes on transparent pixels whose colour is often black, a logo
+    gives dark ink on transparent white: what is opaque is the drawing, so the hidden colour
+    of transparent pixels must not count. We put the drawing on black when it is light and
+    on white when it is dark.
+    """
+    if float(alpha.min()) >= 1.0:
+        return grey
+    weight = float(alpha.sum())
+    drawn_level = float((grey * alpha).sum() / weight) if weight > 0 else 1.0
+    backdrop = 0.0 if drawn_level >= 0.5 else 1.0
+    return grey * alpha + backdrop * (1.0 - alpha)
+
+
+def _to_unit_float(array: np.ndarray) -> np.ndarray:
+    if array.dtype == np.bool_:
+        return array.astype(np.float32)
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16:
+        return array.astype(np.float32) / 65535.0
+    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer):
+        values = array.astype(np.float32)
+        if not np.isfinite(values).all():
+            raise ImageError("expected finite pixel values, got NaN or infinity")
+        scale = 255.0 if values.max() > 1.0 else 1.0
+        return np.clip(values / scale, 0.0, 1.0)
+    raise ImageError(f"expected numeric pixel values, got dtype {array.dtype}")
+
+
+def _to_uint8(unit: np.ndarray) -> np.ndarray:
+    return np.clip(unit * 255.0 + 0.5, 0, 255).astype(np.uint8)

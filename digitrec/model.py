@@ -1,0 +1,62 @@
+"""The CNN: its architecture, and its export to the LiteRT (TFLite) form the app serves.
+
+Keras is imported inside the functions: only training and comparison need it, while the
+recognizer runs on the light LiteRT interpreter (see :mod:`digitrec.interpreter`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+KERAS_PATH = MODELS_DIR / "digitrec_cnn.keras"
+TFLITE_PATH = MODELS_DIR / "digitrec_cnn.tflite"
+CARD_PATH = MODELS_DIR / "model_card.json"
+
+
+def build_cnn(width: int = 32, dense: int = 128, dropout: float = 0.4, seed: int = 0) -> Any:
+    """A small VGG-style CNN with batch normalization and dropout.
+
+    Three conv blocks (width, 2x, 4x filters), each followed by max-pooling, then one dense
+    layer. Input: (28, 28, 1) pixels on the 0..255 scale; output: 10 softmax probabilities.
+    Sized to train to >= 99.6% on MNIST in minutes on a 2-core CPU.
+    """
+    import keras
+    from keras import layers
+
+    keras.utils.set_random_seed(seed)
+
+    def conv_block(x, filters):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+        x = layers.BatchNormalization()(x)
+        return layers.ReLU()(x)
+
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    x = layers.Rescaling(1.0 / 255.0)(inputs)
+    x = conv_block(x, width)
+    x = layers.MaxPooling2D()(x)
+    x = conv_block(x, 2 * width)
+    x = layers.MaxPooling2D()(x)
+    x = conv_block(x, 4 * width)
+    x = layers.MaxPooling2D(padding="same")(x)  # 4x4 maps keep the dense layer (and file) small
+    x = layers.Flatten()(x)
+    x = layers.Dropout(dropout)(x)
+    x = layers.Dense(dense, use_bias=False)(x)
+    x = layers.BatchNormalization()(x)
+    x = layers.ReLU()(x)
+    x = layers.Dropout(dropout)(x)
+    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    return keras.Model(inputs, outputs, name="digitrec_cnn")
+
+
+def export_tflite(model: Any, path: Path) -> int:
+    """Write ``model`` as a float32 TFLite flatbuffer; returns its size in bytes."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    flatbuffer = converter.convert()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(flatbuffer)
+    return len(flatbuffer)

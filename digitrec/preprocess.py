@@ -1,0 +1,272 @@
+"""Make any grey image of one digit look the way MNIST digits were made.
+
+MNIST's recipe (LeCun et al., 1998): binary ink, fitted into a 20x20 box keeping the aspect
+ratio (anti-aliasing gives the grey edges), then placed in a 28x28 field so that the centre
+of mass sits at the centre. Real inputs add what MNIST never had: dark ink on light paper,
+uneven lighting, sensor noise, specks, huge or tiny pictures, very thin or very thick
+strokes. Each step below removes one of those differences. Every input (canvas, upload,
+CLI, training, evaluation) goes through :func:`to_mnist`, so the model always sees the same
+kind of picture.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+SIZE = 28
+BOX = 20
+# Mean centre of mass of MNIST training digits, in pixel-index coordinates (row, column):
+# measured on the 60,000 training images rather than assumed to be the geometric centre.
+MNIST_CENTRE = (14.0, 14.0)
+
+# Work at a resolution where a stroke is several pixels wide but big photos stay cheap
+# (the digit ends up 20 pixels tall, so 256 leaves a wide margin of detail).
+WORK_MAX_SIDE = 256
+WORK_MIN_SIDE = 112
+# Below this separation between ink and paper (on a 0..1 scale) there is nothing to read.
+MIN_CONTRAST = 0.08
+# Ink and background must be told apart by more than the background's own noise.
+MIN_SEPARATION = 3.0
+# Otsu on pure noise marks about half the picture; a digit never covers that much.
+MAX_INK_FRACTION = 0.45
+# A component smaller than this share of the largest one is a speck, not part of the digit.
+SPECK_SHARE = 0.06
+# Stroke width range of MNIST digits, in pixels of the 20x20 box.
+STROKE_RANGE = (1.8, 3.6)
+
+
+def to_mnist(grey: np.ndarray) -> np.ndarray | None:
+    """Return the 28x28 uint8 MNIST-style image of the digit in ``grey``, or None.
+
+    Parameters
+    ----------
+    grey : 2-D uint8 array, any size, either polarity.
+
+    Returns
+    -------
+    28x28 uint8 array (0 background, 255 ink), or None when the image holds no digit
+    (blank, uniform, pure noise).
+    """
+    if grey.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
+    if min(grey.shape) < 3:
+        return None
+    work, scale_up = _working_copy(grey)
+    noise = _noise_level(grey if scale_up > 1 else work)
+    smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(work.shape, scale_up, noise))
+    small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
+    if _ink_is_dark(small):
+        smooth, small = 1.0 - smooth, 1.0 - small
+    flat = _flatten_background(smooth, small)
+    mask = _ink_mask(flat)
+    if mask is None:
+        return None
+    mask = _keep_digit_components(mask)
+    if mask is None:
+        return None
+    return _render_like_mnist(mask)
+
+
+def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    image = grey.astype(np.float32) / 255.0
+    side = max(grey.shape)
+    if side > WORK_MAX_SIDE:
+        factor = WORK_MAX_SIDE / side
+        # Area averaging only pays off for real reductions; it is slow for slight ones.
+        interpolation = cv2.INTER_AREA if factor < 0.6 else cv2.INTER_LINEAR
+        return _resize(image, factor, interpolation), factor
+    if side < WORK_MIN_SIDE:
+        factor = WORK_MIN_SIDE / side
+        return _resize(image, factor, cv2.INTER_LINEAR), factor
+    return image, 1.0
+
+
+def _resize(image: np.ndarray, factor: float, interpolation: int) -> np.ndarray:
+    height, width = image.shape
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    return cv2.resize(image, size, interpolation=interpolation)
+
+
+def _noise_level(image: np.ndarray) -> float:
+    """Robust estimate of pixel noise (0..1 scale): median deviation from a 3x3 median.
+
+    Clean drawings and scans give ~0; grainy photos and noisy scans give 0.05-0.2.
+    """
+    # Noise is spread over the whole picture, so a central patch is a fair, cheap sample.
+    height, width = image.shape
+    top, left = max(0, height // 2 - 64), max(0, width // 2 - 64)
+    patch = image[top : top + 128, left : left + 128]
+    if patch.dtype != np.uint8:
+        patch = np.clip(patch * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    deviation = cv2.absdiff(patch, cv2.medianBlur(patch, 3))
+    return 1.4826 * float(np.median(deviation)) / 255.0
+
+
+def _blur_sigma(shape: tuple[int, ...], scale_up: float, noise: float) -> float:
+    # Enough to smooth strokes at the working size; for an enlarged tiny image, about 0.7 of
+    # its original pixels, which is where its noise lives. Noisier images are smoothed more
+    # (noise 0.12, MNIST with sigma 0.5 added, gives ~1.7x).
+    base = max(1.0, max(shape) / 160.0, 0.7 * scale_up if scale_up > 1 else 0.0)
+    return base * (1.0 + 6.0 * noise)
+
+
+def _ink_is_dark(image: np.ndarray) -> bool:
+    """Is this dark ink on light paper (MNIST wants bright ink)?
+
+    The background is the bulk of the picture (the median); ink is the tail that lies
+    farther from it, whichever side that is.
+    """
+    low, median, high = np.percentile(image, (0.5, 50.0, 99.5))
+    return bool((median - low) > (high - median))
+
+
+def _flatten_background(ink: np.ndarray, small: np.ndarray) -> np.ndarray:
+    """Subtract slowly varying lighting, estimated twice.
+
+    First an opening with a kernel wider than any stroke gives a rough background; then it
+    is estimated again from the pixels that are not ink only, so that dark strokes do not
+    pull the estimate (on unevenly lit paper that second pass matters most).
+    """
+    kernel_side = max(3, (max(small.shape) // 4) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_side, kernel_side))
+    rough = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
+    residual = small - rough
+    threshold = _otsu(residual)
+    paper = (residual <= threshold).astype(np.float32)
+    # A plane fitted to the paper takes the lamp's gradient; blurring what is left over takes
+    # the rest. (Blurring the gradient itself would bend it at the borders into fake ink.)
+    plane = _fit_plane(small, paper > 0)
+    sigma = max(2.0, max(small.shape) / 8.0)
+    weight = cv2.GaussianBlur(paper, (0, 0), sigma)
+    remainder = cv2.GaussianBlur((small - plane) * paper, (0, 0), sigma) / np.maximum(weight, 1e-3)
+    background = plane + np.where(weight > 0.05, remainder, rough - plane)
+    background = cv2.resize(
+        background, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    return np.clip(ink - background, 0.0, 1.0)
+
+
+def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Least-squares plane a + b*x + c*y through ``image`` at the pixels ``where``."""
+    rows, cols = np.indices(image.shape, dtype=np.float32)
+    if where.sum() < 3:
+        return np.full_like(image, float(image.mean()))
+    design = np.stack([np.ones(int(where.sum()), np.float32), cols[where], rows[where]], axis=1)
+    coefficients, *_ = np.linalg.lstsq(design, image[where], rcond=None)
+    return (coefficients[0] + coefficients[1] * cols + coefficients[2] * rows).astype(np.float32)
+
+
+def _otsu(image: np.ndarray) -> float:
+    top = float(image.max())
+    if top <= 0:
+        return 0.0
+    scaled = np.round(image * (255.0 / top)).astype(np.uint8)
+    level, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return level * top / 255.0
+
+
+def _ink_mask(flat: np.ndarray) -> np.ndarray | None:
+    """Otsu's threshold, or None when ink and paper cannot be told apart."""
+    threshold = _otsu(flat)
+    mask = flat > threshold
+    share = float(mask.mean())
+    if share == 0.0 or share > MAX_INK_FRACTION:
+        return None
+    mask = mask.astype(np.uint8)
+    ink_level = cv2.mean(flat, mask)[0]
+    paper_level, paper_spread = (float(v) for v in np.ravel(cv2.meanStdDev(flat, mask=1 - mask)))
+    contrast = ink_level - paper_level
+    if contrast < MIN_CONTRAST or contrast < MIN_SEPARATION * paper_spread:
+        return None
+    return mask
+
+
+def _keep_digit_components(mask: np.ndarray) -> np.ndarray | None:
+    """Drop specks and stray marks: keep the largest stroke and the pieces close to it."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return None
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    largest = int(np.argmax(areas))
+    candidates = [i for i in range(len(areas)) if areas[i] >= SPECK_SHARE * areas[largest]]
+    boxes = stats[1:, :4].astype(np.int64)  # x, y, w, h
+    cluster = list(boxes[largest])
+    kept = {largest}
+    grew = True
+    while grew:
+        grew = False
+        margin = 0.5 * max(cluster[2], cluster[3])
+        for i in candidates:
+            if i not in kept and _near(boxes[i], cluster, margin):
+                kept.add(i)
+                cluster = _union(cluster, boxes[i])
+                grew = True
+    if len(kept) == 1:
+        digit = (labels == largest + 1).astype(np.uint8)
+    else:
+        keep_labels = np.zeros(count, np.uint8)
+        keep_labels[[i + 1 for i in kept]] = 1
+        digit = keep_labels[labels]
+    if float(digit.mean()) > MAX_INK_FRACTION:
+        return None
+    return digit
+
+
+def _near(box, cluster, margin: float) -> bool:
+    x, y, w, h = box
+    cx, cy, cw, ch = cluster
+    gap_x = max(cx - (x + w), x - (cx + cw), 0)
+    gap_y = max(cy - (y + h), y - (cy + ch), 0)
+    return gap_x <= margin and gap_y <= margin
+
+
+def _union(a, b) -> list[int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
+def _render_like_mnist(mask: np.ndarray) -> np.ndarray:
+    crop = _normalise_stroke_width(_crop_to_ink(mask))
+    crop = _crop_to_ink(crop).astype(np.float32)
+    factor = BOX / max(crop.shape)
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    digit = _resize(crop, factor, interpolation)
+    return _centre_by_mass(digit)
+
+
+def _crop_to_ink(mask: np.ndarray) -> np.ndarray:
+    x, y, w, h = cv2.boundingRect(mask)
+    return mask[y : y + h, x : x + w]
+
+
+def _normalise_stroke_width(crop: np.ndarray) -> np.ndarray:
+    """Thicken hairlines and thin marker strokes into MNIST's range of stroke widths."""
+    pixels_per_box_pixel = max(crop.shape) / BOX
+    distance = cv2.distanceTransform(np.pad(crop, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
+    # For a stroke of width w the distance to the edge averages w / 4 over its pixels.
+    width = 4.0 * float(distance[crop > 0].mean()) / pixels_per_box_pixel
+    low, high = STROKE_RANGE
+    if low <= width <= high:
+        return crop
+    target = low if width < low else high
+    radius = round(abs(target - width) * pixels_per_box_pixel / 2.0)
+    if radius < 1:
+        return crop
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    if width < low:
+        return cv2.dilate(np.pad(crop, radius), kernel)
+    thinner = cv2.erode(crop, kernel)
+    # Never erase the digit: a stroke thinner than the kernel somewhere would vanish.
+    return thinner if thinner.sum() > 0.25 * crop.sum() else crop
+
+
+def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
+    # numpy, not cv2.moments: OpenCV reads a one-pixel-wide array as a point list.
+    total = float(digit.sum())
+    centre_row = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / total
+    centre_col = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / total
+    shift = np.float32([[1, 0, MNIST_CENTRE[1] - centre_col], [0, 1, MNIST_CENTRE[0] - centre_row]])
+    placed = cv2.warpAffine(digit, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR)
+    return np.clip(placed * 255.0 + 0.5, 0, 255).astype(np.uint8)

@@ -1,0 +1,92 @@
+"""The public recognizer: any image in, the digit and its probabilities out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitrec.imageio import ImageSource, load_grey
+from digitrec.interpreter import DigitClassifier
+from digitrec.model import TFLITE_PATH
+from digitrec.preprocess import to_mnist
+
+
+@dataclass(frozen=True)
+class Result:
+    """What the recognizer read in one image.
+
+    ``digit`` is None when no digit was found (blank canvas, blank paper, noise); then
+    ``confidence`` is 0.0 and ``probabilities`` and ``processed`` are None.
+    """
+
+    digit: int | None
+    confidence: float
+    probabilities: tuple[float, ...] | None
+    processed: np.ndarray | None
+
+    @property
+    def found(self) -> bool:
+        return self.digit is not None
+
+    def ranked(self) -> list[tuple[int, float]]:
+        """(digit, probability) pairs, most likely first; empty when no digit was found."""
+        if self.probabilities is None:
+            return []
+        return sorted(enumerate(self.probabilities), key=lambda pair: -pair[1])
+
+
+NO_DIGIT = Result(digit=None, confidence=0.0, probabilities=None, processed=None)
+
+
+def prepare(source: ImageSource, name: str | None = None) -> np.ndarray | None:
+    """Decode ``source`` and make it MNIST-like: a 28x28 uint8 image, or None if blank.
+
+    Raises :class:`digitrec.ImageError` when the input is not a usable image.
+    """
+    return to_mnist(load_grey(source, name))
+
+
+class Recognizer:
+    """Load once, then recognize as many images as you like.
+
+    >>> rec = Recognizer.load()
+    >>> rec.recognize("seven.png").digit
+    7
+    """
+
+    def __init__(self, classifier: DigitClassifier):
+        self._classifier = classifier
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Recognizer:
+        """The shipped model (``models/digitrec_cnn.tflite``) or the TFLite file at ``path``."""
+        return cls(DigitClassifier(Path(path) if path else TFLITE_PATH))
+
+    def recognize(self, image: ImageSource) -> Result:
+        """Recognize one image: a path, bytes, PIL image or numpy array (grey/RGB/RGBA)."""
+        return self.classify([prepare(image)])[0]
+
+    def recognize_many(self, images: Iterable[ImageSource]) -> list[Result]:
+        """Recognize many images with one model call; raises on the first unusable one."""
+        return self.classify([prepare(image) for image in images])
+
+    def classify(self, processed: Sequence[np.ndarray | None]) -> list[Result]:
+        """Results for already prepared 28x28 digits (None entries mean "no digit")."""
+        found = [i for i, digit in enumerate(processed) if digit is not None]
+        results = [NO_DIGIT] * len(processed)
+        if not found:
+            return results
+        probabilities = self._classifier.probabilities(np.stack([processed[i] for i in found]))
+        for i, row in zip(found, probabilities):
+            row = row.astype(np.float64) / float(row.sum())
+            best = int(np.argmax(row))
+            results[i] = Result(
+                digit=best,
+                confidence=float(row[best]),
+                probabilities=tuple(float(p) for p in row),
+                processed=processed[i],
+            )
+        return results

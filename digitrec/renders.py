@@ -1,0 +1,181 @@
+"""Realistic test inputs: digits as users hand them to us, not as MNIST stores them.
+
+Used by the tests and by ``bench/realistic_accuracy.py`` to check the whole recognizer on
+inputs it was not trained on:
+
+- :func:`photo_of_paper`: dark ink on unevenly lit paper, sensor noise, blur, JPEG, at a
+  random size and position (a phone photo or a scan);
+- :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
+  canvas, white on black or white on transparent (what the app's canvas returns);
+- :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
+  (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+from PIL import Image
+
+CANVAS = 280
+
+
+def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` (28x28, ink bright) written in dark ink on paper."""
+    height = int(rng.integers(40, 260))
+    ink = (
+        cv2.resize(digit, (height, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+        / 255.0
+    )
+    ink = np.clip((ink - 0.2) / 0.6, 0.0, 1.0)  # pen ink saturates; MNIST's grey edges do not
+    page_h = int(height * rng.uniform(1.3, 3.0))
+    page_w = int(height * rng.uniform(1.3, 3.0))
+    top = int(rng.integers(0, page_h - height + 1))
+    left = int(rng.integers(0, page_w - height + 1))
+    alpha = np.zeros((page_h, page_w), np.float32)
+    alpha[top : top + height, left : left + height] = ink
+
+    paper = rng.uniform(0.75, 0.97) * np.array(
+        [1.0, rng.uniform(0.95, 1.0), rng.uniform(0.88, 1.0)]
+    )
+    ink_colour = rng.choice([[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]) * rng.uniform(
+        0.5, 1.5
+    )
+    light = _uneven_light((page_h, page_w), rng)
+    photo = (paper * (1 - alpha[..., None]) + ink_colour * alpha[..., None]) * light[..., None]
+    photo += rng.normal(0.0, rng.uniform(0.005, 0.04), photo.shape)
+    blur = rng.uniform(0.0, 1.2) * height / 100
+    if blur > 0.3:
+        photo = cv2.GaussianBlur(photo, (0, 0), blur)
+    image = Image.fromarray(np.clip(photo * 255, 0, 255).astype(np.uint8), "RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=int(rng.integers(40, 92)))
+    return buffer.getvalue()
+
+
+def _uneven_light(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A lamp off to one side: a linear gradient times a soft spot, 0.45..1."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * cols / shape[1] + np.sin(angle) * rows / shape[0]) * rng.uniform(
+        0.1, 0.4
+    )
+    cy, cx = rng.uniform(0, shape[0]), rng.uniform(0, shape[1])
+    spot = np.exp(
+        -(((rows - cy) / shape[0]) ** 2 + ((cols - cx) / shape[1]) ** 2) * rng.uniform(0.5, 2.0)
+    )
+    light = 1.0 - ramp - 0.25 * (1 - spot)
+    return np.clip(light / light.max(), 0.45, 1.0)
+
+
+def canvas_drawing(
+    digit: np.ndarray, rng: np.random.Generator, transparent: bool = False
+) -> np.ndarray:
+    """``digit`` redrawn with a round brush on a 280x280 RGBA canvas, white strokes.
+
+    The digit's centre line is traced and stamped with a disc of 1/18 to 1/7 of its height,
+    at a random size and position, as a person drawing with a finger or mouse leaves it.
+    """
+    size = int(rng.integers(90, 250))
+    big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
+    skeleton = _skeleton((big > 110).astype(np.uint8))
+    brush = int(rng.integers(max(6, size // 18), max(8, size // 7) + 1))
+    strokes = cv2.dilate(skeleton, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (brush, brush)))
+    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    room = CANVAS - size
+    top, left = int(rng.integers(0, room + 1)), int(rng.integers(0, room + 1))
+    canvas[top : top + size, left : left + size] = strokes * 255
+    canvas = cv2.GaussianBlur(canvas, (3, 3), 0)  # the canvas anti-aliases its strokes
+    return _rgba(canvas, transparent)
+
+
+def stroke_drawing(label: int, rng: np.random.Generator, transparent: bool = False) -> np.ndarray:
+    """A 280x280 RGBA canvas with ``label`` drawn from one of its hand-made stroke styles."""
+    styles = STROKES[label]
+    strokes = styles[int(rng.integers(len(styles)))]
+    angle = np.deg2rad(rng.uniform(-12, 12))
+    shear = rng.uniform(-0.25, 0.25)
+    scale = rng.uniform(120, 230) * np.array([rng.uniform(0.7, 1.1), 1.0])
+    linear = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]) @ np.array(
+        [[1, shear], [0, 1]]
+    )
+    centre = rng.uniform(110, 170, 2)
+    brush = int(rng.integers(10, 30))
+    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    for stroke in strokes:
+        points = (np.array(stroke, np.float64) - 0.5) * scale
+        points = points @ linear.T + centre + rng.normal(0, 2.5, (len(stroke), 2))
+        cv2.polylines(canvas, [np.round(points).astype(np.int32)], False, 255, brush, cv2.LINE_AA)
+    return _rgba(canvas, transparent)
+
+
+def _rgba(strokes: np.ndarray, transparent: bool) -> np.ndarray:
+    white = np.full_like(strokes, 255)
+    if transparent:
+        return np.dstack([white, white, white, strokes])
+    return np.dstack([strokes, strokes, strokes, white])
+
+
+def _skeleton(mask: np.ndarray) -> np.ndarray:
+    """Lantuéjoul's morphological skeleton: the union of erosion residues."""
+    element = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    skeleton = np.zeros_like(mask)
+    while mask.any():
+        eroded = cv2.erode(mask, element)
+        skeleton |= mask - cv2.dilate(eroded, element)
+        mask = eroded
+    return skeleton
+
+
+def _arc(cx, cy, rx, ry, start, end, n=12):
+    angles = np.deg2rad(np.linspace(start, end, n))
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+# Pen strokes in a unit box (x right, y down), several common styles per digit.
+STROKES: dict[int, list[list[list[tuple[float, float]]]]] = {
+    0: [[_arc(0.5, 0.5, 0.3, 0.45, -90, 275)], [_arc(0.5, 0.5, 0.35, 0.45, 0, 365)]],
+    1: [
+        [[(0.5, 0.05), (0.5, 0.95)]],
+        [[(0.3, 0.25), (0.55, 0.05), (0.55, 0.95)]],
+        [[(0.3, 0.25), (0.55, 0.05), (0.55, 0.95)], [(0.3, 0.95), (0.8, 0.95)]],
+    ],
+    2: [
+        [_arc(0.5, 0.3, 0.3, 0.25, 200, 360) + [(0.75, 0.45), (0.2, 0.95), (0.85, 0.95)]],
+        [_arc(0.5, 0.3, 0.3, 0.25, 190, 380) + [(0.2, 0.95), (0.55, 0.85), (0.85, 0.95)]],
+    ],
+    3: [
+        [_arc(0.48, 0.28, 0.28, 0.23, 200, 450) + _arc(0.48, 0.72, 0.32, 0.23, -90, 160)],
+        [[(0.2, 0.05), (0.8, 0.05), (0.45, 0.45)] + _arc(0.48, 0.7, 0.32, 0.25, -90, 160)],
+    ],
+    4: [
+        [[(0.6, 0.05), (0.15, 0.65), (0.85, 0.65)], [(0.6, 0.3), (0.6, 0.95)]],
+        [[(0.25, 0.05), (0.2, 0.55), (0.8, 0.55)], [(0.7, 0.05), (0.7, 0.95)]],
+    ],
+    5: [
+        [[(0.8, 0.05), (0.3, 0.05), (0.25, 0.45)] + _arc(0.5, 0.68, 0.32, 0.27, -120, 150)],
+        [
+            [(0.3, 0.05), (0.25, 0.45)] + _arc(0.5, 0.68, 0.32, 0.27, -120, 150),
+            [(0.3, 0.05), (0.8, 0.05)],
+        ],
+    ],
+    6: [
+        [_arc(0.75, 0.55, 0.55, 0.5, 235, 180, 6) + _arc(0.5, 0.7, 0.28, 0.25, 180, 540)],
+        [[(0.65, 0.05), (0.25, 0.6)] + _arc(0.5, 0.72, 0.27, 0.23, 180, 540)],
+    ],
+    7: [
+        [[(0.15, 0.05), (0.85, 0.05), (0.4, 0.95)]],
+        [[(0.15, 0.05), (0.85, 0.05), (0.4, 0.95)], [(0.4, 0.5), (0.85, 0.5)]],
+        [[(0.15, 0.2), (0.15, 0.05), (0.85, 0.05), (0.5, 0.95)]],
+    ],
+    8: [
+        [_arc(0.5, 0.27, 0.25, 0.22, 90, 450) + _arc(0.5, 0.72, 0.3, 0.23, -90, 270)],
+        [_arc(0.5, 0.27, 0.22, 0.22, 0, 360), _arc(0.5, 0.72, 0.3, 0.23, 0, 360)],
+    ],
+    9: [
+        [_arc(0.45, 0.3, 0.28, 0.25, 0, 365) + [(0.73, 0.95)]],
+        [_arc(0.45, 0.3, 0.28, 0.25, 0, 365) + [(0.7, 0.7), (0.45, 0.95)]],
+    ],
+}

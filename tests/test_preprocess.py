@@ -1,0 +1,110 @@
+"""The one pipeline: whatever the input looks like, the model gets an MNIST-like digit."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitrec.preprocess import MNIST_CENTRE, to_mnist
+
+from .images import drawn_digit
+
+
+def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
+    moments = cv2.moments(image.astype(np.float32))
+    return moments["m01"] / moments["m00"], moments["m10"] / moments["m00"]
+
+
+def ink_box(image: np.ndarray) -> tuple[int, int]:
+    x, y, w, h = cv2.boundingRect((image > 0).astype(np.uint8))
+    return h, w
+
+
+def test_output_is_28x28_uint8_with_ink_bright():
+    out = to_mnist(drawn_digit(3))
+    assert out.shape == (28, 28) and out.dtype == np.uint8
+    assert out.max() == 255 and out[0].max() == 0 and out[:, 0].max() == 0
+
+
+@pytest.mark.parametrize(("top", "left", "size"), [(0, 0, 60), (200, 180, 80), (20, 150, 250)])
+def test_small_or_shifted_digit_is_fitted_to_20_pixels_and_centred(top, left, size):
+    canvas = np.zeros((600, 600), np.uint8)
+    canvas[top : top + size, left : left + size] = cv2.resize(drawn_digit(5), (size, size))
+    out = to_mnist(canvas)
+    height, width = ink_box(out)
+    assert 19 <= max(height, width) <= 22  # 20 plus anti-aliased edge pixels
+    row, col = centre_of_mass(out)
+    assert abs(row - MNIST_CENTRE[0]) < 0.6 and abs(col - MNIST_CENTRE[1]) < 0.6
+
+
+def test_a_one_stays_thin():
+    canvas = np.zeros((300, 300), np.uint8)
+    cv2.line(canvas, (150, 30), (150, 270), 255, 16)
+    height, width = ink_box(to_mnist(canvas))
+    assert height >= 19 and width <= 6
+
+
+def test_both_polarities_give_the_same_digit():
+    light_on_dark = drawn_digit(4)
+    dark_on_light = 255 - light_on_dark
+    a, b = to_mnist(light_on_dark), to_mnist(dark_on_light)
+    assert np.abs(a.astype(int) - b).mean() < 3
+
+
+def test_uneven_lighting_and_noise_are_removed():
+    rng = np.random.default_rng(0)
+    digit = cv2.resize(drawn_digit(2), (120, 120))
+    rows, cols = np.mgrid[0:400, 0:400]
+    paper = 230 - 0.35 * cols - 0.1 * rows  # a lamp on the left: 230 down to ~50
+    photo = paper.copy()
+    photo[140:260, 200:320] -= digit[:, :] / 255.0 * 0.6 * paper[140:260, 200:320]
+    photo += rng.normal(0, 6, photo.shape)
+    out = to_mnist(np.clip(photo, 0, 255).astype(np.uint8))
+    clean = to_mnist(drawn_digit(2))
+    assert out is not None
+    # The result is the digit itself, not a shadow: it matches the clean rendering closely.
+    assert np.abs(out.astype(int) - clean).mean() < 25
+    assert max(ink_box(out)) <= 22
+
+
+def test_specks_far_from_the_digit_are_dropped():
+    canvas = drawn_digit(7)
+    with_specks = canvas.copy()
+    for y, x in [(10, 10), (270, 15), (5, 260)]:
+        cv2.circle(with_specks, (x, y), 3, 255, -1)
+    assert np.abs(to_mnist(with_specks).astype(int) - to_mnist(canvas)).mean() < 2
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.zeros((280, 280), np.uint8),
+        np.full((280, 280), 255, np.uint8),
+        np.full((50, 50), 128, np.uint8),
+        np.zeros((1, 1), np.uint8),
+        np.tile(np.linspace(0, 255, 300), (300, 1)).astype(np.uint8),  # a smooth gradient
+    ],
+)
+def test_blank_images_give_no_digit(blank):
+    assert to_mnist(blank) is None
+
+
+@pytest.mark.parametrize("size", [28, 280, 1000])
+def test_pure_noise_gives_no_digit(size):
+    noise = np.random.default_rng(size).integers(0, 256, (size, size)).astype(np.uint8)
+    assert to_mnist(noise) is None
+
+
+def test_mnist_digits_survive_the_pipeline(mnist_digits):
+    images, _ = mnist_digits
+    for image in images:
+        out = to_mnist(image)
+        assert out is not None
+        # Re-normalising an MNIST digit changes it little: same place, same size.
+        assert np.abs(out.astype(int) - image).mean() < 30
+
+
+def test_rejects_non_2d_input():
+    with pytest.raises(ValueError, match="2-D"):
+        to_mnist(np.zeros((28, 28, 3), np.uint8))

@@ -1,0 +1,101 @@
+"""The public API on realistic inputs: canvas drawings, photos of paper, blanks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitrec import ImageError, Recognizer, renders
+
+from .images import png_bytes
+
+
+def test_result_shape_and_probabilities(recognizer: Recognizer, mnist_digits):
+    images, labels = mnist_digits
+    result = recognizer.recognize(images[0])
+    assert 0 <= result.digit <= 9
+    assert len(result.probabilities) == 10
+    assert sum(result.probabilities) == pytest.approx(1.0, abs=1e-5)
+    assert result.confidence == max(result.probabilities)
+    assert result.processed.shape == (28, 28) and result.processed.dtype == np.uint8
+    assert result.ranked()[0] == (result.digit, result.confidence)
+
+
+def test_mnist_digits_are_recognized(recognizer, mnist_digits):
+    images, labels = mnist_digits
+    predicted = [r.digit for r in recognizer.recognize_many(list(images))]
+    assert np.mean(np.array(predicted) == labels) >= 0.95
+
+
+def test_canvas_on_transparent_and_on_black(recognizer, mnist_digits):
+    images, labels = mnist_digits
+    rng = np.random.default_rng(7)
+    for transparent in (True, False):
+        canvases = [renders.canvas_drawing(image, rng, transparent) for image in images]
+        predicted = np.array([r.digit for r in recognizer.recognize_many(canvases)])
+        assert np.mean(predicted == labels) >= 0.9, (
+            f"transparent={transparent}: {predicted} vs {labels}"
+        )
+
+
+def test_photos_of_dark_ink_on_paper(recognizer, mnist_digits):
+    images, labels = mnist_digits
+    rng = np.random.default_rng(3)
+    photos = [renders.photo_of_paper(image, rng) for image in images]  # JPEG bytes
+    predicted = np.array([r.digit for r in recognizer.recognize_many(photos)])
+    assert np.mean(predicted == labels) >= 0.9, f"{predicted} vs {labels}"
+
+
+def test_hand_drawn_strokes_in_several_styles(recognizer):
+    rng = np.random.default_rng(11)
+    labels = np.repeat(np.arange(10), 3)
+    drawings = [renders.stroke_drawing(int(label), rng) for label in labels]
+    predicted = np.array([r.digit for r in recognizer.recognize_many(drawings)])
+    assert np.mean(predicted == labels) >= 0.85, f"{predicted} vs {labels}"
+
+
+@pytest.mark.parametrize(
+    "blank",
+    [
+        np.zeros((280, 280, 4), np.uint8),  # the empty canvas: all transparent
+        np.dstack([np.zeros((280, 280, 3), np.uint8), np.full((280, 280), 255, np.uint8)]),
+        np.full((600, 800, 3), 255, np.uint8),
+        np.full((10, 10), 90, np.uint8),
+    ],
+)
+def test_blank_input_gives_no_digit_and_no_guess(recognizer, blank):
+    result = recognizer.recognize(blank)
+    assert result.digit is None and not result.found
+    assert result.confidence == 0.0 and result.probabilities is None and result.ranked() == []
+
+
+def test_recognize_many_matches_recognize_one_by_one(recognizer, mnist_digits):
+    images, _ = mnist_digits
+    inputs = [*list(images[:5]), np.zeros((50, 50), np.uint8), png_bytes(images[5])]
+    batched = recognizer.recognize_many(inputs)
+    for image, together in zip(inputs, batched):
+        alone = recognizer.recognize(image)
+        assert alone.digit == together.digit
+        if alone.found:
+            assert np.allclose(alone.probabilities, together.probabilities, atol=1e-5)
+
+
+def test_bad_input_raises_a_clear_error(recognizer):
+    with pytest.raises(ImageError, match="not an image"):
+        recognizer.recognize(b"definitely not a picture")
+
+
+def test_missing_model_says_how_to_get_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train.py"):
+        Recognizer.load(tmp_path / "none.tflite")
+
+
+@pytest.mark.slow
+def test_shipped_model_accuracy_on_the_mnist_test_set(recognizer, mnist_test):
+    from digitrec.evaluation import score
+    from digitrec.parallel import to_mnist_many
+
+    images, labels = mnist_test
+    digits, found = to_mnist_many(images)
+    report = score(recognizer._classifier.probabilities, digits, labels, found)
+    assert report["accuracy"] >= 0.995, report["accuracy"]
