@@ -2,7 +2,8 @@
 
 Needs Debian's chromium at /usr/bin/chromium and the Python playwright package (never
 ``playwright install``: the browser comes from apt). Run only these with ``pytest -m browser``.
-Set DIGITREC_SCREENSHOTS=DIR to keep the screenshots taken at each width.
+Set DIGITREC_SCREENSHOTS=DIR to keep the screenshots taken at each width (docs/screenshot.png
+is page-1024.png from that folder).
 """
 
 from __future__ import annotations
@@ -89,12 +90,16 @@ def page(browser, app_url):
 
 def draw(page, digit: int) -> None:
     """Draw ``digit`` stroke by stroke with the mouse, as a person would."""
+    draw_strokes(page, STROKES[digit])
+
+
+def draw_strokes(page, strokes: list[list[tuple[int, int]]]) -> None:
     layer = page.locator(DRAWING_LAYER)
     layer.scroll_into_view_if_needed()
     box = layer.bounding_box()
     assert box is not None
     scale = box["width"] / 280
-    for stroke in STROKES[digit]:
+    for stroke in strokes:
         (x0, y0), *rest = stroke
         page.mouse.move(box["x"] + x0 * scale, box["y"] + y0 * scale)
         page.mouse.down()
@@ -147,7 +152,7 @@ def test_layout_fits_every_width_without_horizontal_overflow(page, tmp_path):
     draw(page, 7)
     expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
     for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 1000})
+        page.set_viewport_size({"width": width, "height": 1700})  # tall: the whole page
         expect(page.locator(CHART)).to_be_visible(timeout=WAIT_MS)
         page.wait_for_timeout(400)  # let the chart and columns settle at the new width
         page.screenshot(path=str(folder / f"page-{width}.png"), full_page=True)
@@ -162,3 +167,31 @@ def test_layout_fits_every_width_without_horizontal_overflow(page, tmp_path):
         assert canvas is not None
         assert canvas["x"] >= 0
         assert canvas["x"] + canvas["width"] <= width, f"canvas cut off at {width} px"
+
+
+def test_canvas_toolbar_undo_and_reset_update_the_answer(page):
+    draw(page, 7)
+    expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
+    confidence = page.locator(".st-key-confidence")
+    first = confidence.inner_text()
+    draw_strokes(page, [[(60, 250), (230, 250)]])  # a line under the 7
+    expect(confidence).not_to_have_text(first, timeout=WAIT_MS)
+    toolbar = page.locator('[data-testid="stBidiComponentIsolated"] .dc-toolbar')
+    page.locator(DRAWING_LAYER).hover()
+    toolbar.get_by_role("button", name="Undo").click()
+    expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
+    toolbar.get_by_role("button", name="Reset canvas & history").click()
+    expect(page.get_by_text("Draw a digit (0–9)")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(PREDICTED)).to_have_count(0)
+
+
+def test_clear_button_empties_the_canvas(page):
+    draw(page, 0)
+    expect(page.locator(PREDICTED)).to_have_text("0", timeout=WAIT_MS)
+    page.locator(".st-key-clear button").click()
+    expect(page.get_by_text("Draw a digit (0–9)")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(PREDICTED)).to_have_count(0)
+    expect(page.locator(DRAWING_LAYER)).to_have_count(1, timeout=WAIT_MS)
+    page.wait_for_timeout(500)  # the fresh canvas mounts after the rerun's last element
+    draw(page, 7)
+    expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
