@@ -139,7 +139,8 @@ def test_uploaded_photo_of_a_real_digit_shows_the_digit_and_chart():
 
 def test_phone_photo_is_turned_upright_by_its_exif_orientation():
     images, labels = mnist_samples(1)  # a 7: lying on its side it reads as something else
-    at = upload("IMG_0001.jpg", jpeg_bytes(paper_photo(images[0], size=900), exif_orientation=6))
+    photo = paper_photo(images[0], size=3000)  # 9 megapixels, like a phone camera's
+    at = upload("IMG_0001.jpg", jpeg_bytes(photo, exif_orientation=6))
     assert_no_crash(at)
     assert predicted(at) == str(labels[0])
 
