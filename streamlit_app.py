@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from digitrec import ImageError, Recognizer, Result
+from digitrec.imageio import MAX_PIXELS
 
 HERE = Path(__file__).resolve().parent
 COMPARISON_PAGE = HERE / "app_pages" / "model_comparison.py"
@@ -191,6 +192,9 @@ def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> 
         return
     result = read_digit(recognizer, image, label)
     if result is None:
+        if source == UPLOAD:
+            megapixels = MAX_PIXELS // 1_000_000
+            st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
         return
     if not result.found:
         no_digit_found(source)
@@ -211,10 +215,7 @@ def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
     try:
         return recognizer.recognize(image)
     except ImageError as err:
-        st.error(
-            f"Could not read {label}: {err}. Please use a {UPLOAD_TYPES} image.",
-            icon=":material/error:",
-        )
+        st.error(f"Could not read {label}: {err}.", icon=":material/error:")
     except Exception:
         log.exception("recognizing %s failed", label)
         st.error(

@@ -182,6 +182,7 @@ def test_bad_upload_shows_a_clear_error_and_the_app_keeps_working(name, make, wo
     assert name in message
     assert any(word in message.lower() for word in words), message
     assert "Traceback" not in message
+    assert any("megapixels" in caption.value for caption in at.caption)
     assert not at.metric
     # The session is still usable: drawing a digit afterwards works.
     at.segmented_control(key="source").set_value("Draw").run()
