@@ -124,6 +124,7 @@ def drawn_digit() -> tuple[Any, str]:
     from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
     brush = st.slider("Brush width", BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT, step=2, key="brush")
+    st.space(24)  # room for the canvas's toolbar, which pops up just above it
     canvas = st_canvas(
         stroke_width=brush,
         stroke_color="#FFFFFF",
