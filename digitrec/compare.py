@@ -24,29 +24,29 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
-from digitrec.batch_preprocess import preprocess_many
-from digitrec.classifiers import (
-    FAMILIES,
-    baseline_cnn,
-    describe,
-    load_shipped_cnn,
-    search_on_validation,
-    sklearn_size_bytes,
-    timed_predict,
-)
 from digitrec.data import MnistUnavailable, load_mnist
-from digitrec.metrics import NO_DIGIT, classification_metrics
 from digitrec.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+
+# scikit-learn, tqdm, TensorFlow and matplotlib are imported when the comparison runs, so
+# that building the CLI's parser stays cheap for the other commands.
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "reports" / "comparison"
+PREPROCESS_BLOCK = 10_000
+POOL_MIN_IMAGES = 2_000
 MODEL_NAMES = ("knn", "svm_rbf", "svm_linear", "mlp", "cnn_baseline", "cnn_shipped")
 
 # Full run: sized to finish within 45 minutes on 2 CPU cores.
 FULL = {"train_size": 60_000, "val_size": 10_000, "test_size": 10_000, "search_size": 20_000,
         "cnn_epochs": 5}  # fmt: skip
+SIZE_HELP = {
+    "train_size": "MNIST training images used, validation part included",
+    "val_size": "of which held out to choose hyperparameters",
+    "test_size": "MNIST test images scored (a seeded subsample when < 10000)",
+    "search_size": "training images per trial when searching the SVMs and the MLP",
+    "cnn_epochs": "most epochs of the baseline CNN",
+}
 # --quick: a few hundred images, for tests and smoke runs (about half a minute).
 QUICK = {"train_size": 600, "val_size": 200, "test_size": 300, "search_size": 400,
          "cnn_epochs": 1}  # fmt: skip
@@ -106,7 +106,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
     for name, default in FULL.items():
         flag = "--" + name.replace("_", "-")
-        parser.add_argument(flag, type=int, default=None, help=f"(default: {default})")
+        parser.add_argument(
+            flag, type=int, default=None, help=f"{SIZE_HELP[name]} (default: {default})"
+        )
     parser.add_argument(
         "--sigmas",
         type=lambda text: tuple(float(s) for s in text.split(",")),
@@ -134,10 +136,17 @@ def main(args: argparse.Namespace) -> int:
         return 2
     try:
         results = run_comparison(config)
+        from digitrec.report import write_report
     except MnistUnavailable as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 1
-    from digitrec.report import write_report
+    except ImportError as exc:
+        print(
+            f"compare: {exc}; the comparison needs the training requirements: "
+            "pip install -r requirements-train.txt",
+            file=sys.stderr,
+        )
+        return 1
 
     written = write_report(results, config.out)
     print(f"Report written to {config.out} ({len(written)} files)")
@@ -165,6 +174,8 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
 def run_comparison(config: CompareConfig) -> dict:
     """Train, select and score every model; return the results as plain data (JSON-ready)."""
     config.validate()
+    from digitrec.classifiers import FAMILIES
+
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed)
     train_images, train_labels = load_mnist("train", path=config.data_dir)
@@ -177,7 +188,7 @@ def run_comparison(config: CompareConfig) -> dict:
 
     # All preprocessing first, before TensorFlow is imported.
     prep_start = time.perf_counter()
-    train_digits, train_found = preprocess_many(
+    train_digits, train_found = preprocess(
         train_images[order], config.workers, "preprocess train", config.progress
     )
     # Rows follow `order`: the validation part first, then the fit part.
@@ -190,7 +201,7 @@ def run_comparison(config: CompareConfig) -> dict:
     noisy_tests = {}
     for sigma in config.sigmas:
         noisy = add_gaussian_noise(test_images, sigma, noise_seed(config.seed, sigma))
-        noisy_tests[sigma] = preprocess_many(
+        noisy_tests[sigma] = preprocess(
             noisy, config.workers, f"preprocess test sigma={sigma}", config.progress
         )
     prep_seconds = time.perf_counter() - prep_start
@@ -229,7 +240,42 @@ def run_comparison(config: CompareConfig) -> dict:
     }
 
 
+def preprocess(
+    images: np.ndarray, workers: int, desc: str, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """``to_mnist`` over many images, in blocks so that a progress bar can follow.
+
+    Returns ``(digits (N, 28, 28) uint8, found (N,) bool)``, blank rows where no digit was
+    found. Uses :func:`digitrec.parallel.to_mnist_many`, the helper training uses too.
+    """
+    from tqdm import tqdm
+
+    from digitrec.parallel import to_mnist_many
+
+    # Below a couple of thousand images, starting worker processes costs more than it saves.
+    workers = workers if len(images) >= POOL_MIN_IMAGES else 1
+    digits, found = [], []
+    with tqdm(total=len(images), desc=desc, unit="img", disable=not progress, leave=False) as bar:
+        for start in range(0, len(images), PREPROCESS_BLOCK):
+            block_digits, block_found = to_mnist_many(
+                images[start : start + PREPROCESS_BLOCK], workers
+            )
+            digits.append(block_digits)
+            found.append(block_found)
+            bar.update(len(block_found))
+    if not digits:
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, bool)
+    return np.concatenate(digits), np.concatenate(found)
+
+
 def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
+    from digitrec.classifiers import (
+        FAMILIES,
+        fit_quietly,
+        search_on_validation,
+        sklearn_size_bytes,
+    )
+
     family = FAMILIES[name]
     extra = {"max_iter": 15} if (config.quick and name == "mlp") else None
     search = search_on_validation(
@@ -247,7 +293,7 @@ def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test
     all_x, all_y = np.concatenate([fit_x, val_x]), np.concatenate([fit_y, val_y])
     model = family.build({**search.best_params, **(extra or {})}, config.seed)
     start = time.perf_counter()
-    model.fit(all_x, all_y)
+    fit_quietly(model, all_x, all_y)
     train_seconds = time.perf_counter() - start
     entry = _model_entry(name, family.label, family.features, search.best_params, len(all_x))
     entry.update(
@@ -261,6 +307,8 @@ def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test
 
 
 def _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
+    from digitrec.classifiers import baseline_cnn
+
     model = baseline_cnn(config.seed)
     start = time.perf_counter()
     model.fit(fit_x, fit_y, val_x, val_y, epochs=config.cnn_epochs, progress=config.progress)
@@ -289,6 +337,7 @@ def _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -
 
 
 def _run_shipped_cnn(config, noisy_tests, y_test) -> dict:
+    from digitrec.classifiers import load_shipped_cnn
     from digitrec.model import KERAS_PATH
 
     path = Path(config.shipped_model or KERAS_PATH)
@@ -319,6 +368,8 @@ def _run_shipped_cnn(config, noisy_tests, y_test) -> dict:
 
 
 def _model_entry(name, label, features, params, train_images) -> dict:
+    from digitrec.classifiers import describe
+
     return {
         "name": name,
         "label": label,
@@ -333,6 +384,11 @@ def _model_entry(name, label, features, params, train_images) -> dict:
 
 def _score(model, noisy_tests: dict, y_test: np.ndarray, name: str, progress: bool) -> dict:
     """Metrics at every noise level, and the batched prediction time per clean image."""
+    from tqdm import tqdm
+
+    from digitrec.classifiers import timed_predict
+    from digitrec.metrics import NO_DIGIT, classification_metrics
+
     by_sigma, seconds_per_image = {}, {}
     for sigma, (digits, found) in tqdm(
         noisy_tests.items(), desc=f"score {name}", disable=not progress, leave=False

@@ -167,14 +167,12 @@ def test_help_lists_the_options(capsys):
         assert option in text
 
 
-def test_parallel_preprocessing_matches_one_process(monkeypatch, mnist_test):
-    from digitrec import batch_preprocess
-
+def test_preprocess_in_blocks_keeps_order_and_marks_missing_digits(monkeypatch, mnist_test):
     images = mnist_test[0][:300].copy()
     images[5] = 0  # a blank image: no digit
-    alone, found_alone = batch_preprocess.preprocess_many(images, workers=1, progress=False)
-    monkeypatch.setattr(batch_preprocess, "POOL_MIN_IMAGES", 0)
-    pooled, found_pooled = batch_preprocess.preprocess_many(images, workers=2, progress=False)
-    assert np.array_equal(alone, pooled) and np.array_equal(found_alone, found_pooled)
+    alone, found_alone = compare.preprocess(images, workers=1, desc="", progress=False)
+    monkeypatch.setattr(compare, "PREPROCESS_BLOCK", 70)  # blocks of uneven size
+    blocks, found_blocks = compare.preprocess(images, workers=1, desc="", progress=False)
+    assert np.array_equal(alone, blocks) and np.array_equal(found_alone, found_blocks)
     assert not found_alone[5] and found_alone.sum() == 299
-    assert not alone[5].any()
+    assert not alone[5].any() and alone.shape == (300, 28, 28)
