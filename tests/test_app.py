@@ -6,6 +6,7 @@ form the component itself stores (a PNG data URL); tests/test_browser.py draws f
 
 from __future__ import annotations
 
+import ast
 import json
 from io import BytesIO
 from unittest import mock
@@ -17,7 +18,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from digitrec import Recognizer
+from digitrec import Recognizer, Result
 from tests.browser_support import (
     APP,
     ROOT,
@@ -235,3 +236,36 @@ def test_guide_explains_best_results_and_limits():
     headings = [header.value for header in at.subheader]
     assert "How to get the best result" in headings
     assert "What this can and cannot do" in headings
+
+
+def test_low_confidence_is_said_plainly():
+    unsure = Result(
+        digit=4,
+        confidence=0.41,
+        probabilities=(0.01, 0.02, 0.01, 0.01, 0.41, 0.02, 0.01, 0.01, 0.10, 0.40),
+        processed=np.zeros((28, 28), np.uint8),
+    )
+    with mock.patch.object(Recognizer, "recognize", return_value=unsure):
+        at = draw(start(), drawn_digit(7))
+    assert_no_crash(at)
+    assert "Not sure" in at.warning[0].value
+    assert "41%" in at.warning[0].value
+    assert predicted(at) == "4"
+    assert "**9** (40.0%)" in " ".join(md.value for md in at.markdown)
+
+
+def test_page_does_no_image_maths_itself():
+    """The page lays out widgets; decoding and preprocessing belong to digitrec."""
+    tree = ast.parse(APP.read_text())
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert not imported & {"numpy", "cv2", "PIL", "tensorflow", "keras", "ai_edge_litert"}
