@@ -324,6 +324,12 @@ def setup_lines(results: dict) -> list[str]:
         "- Timings are wall-clock on a shared machine and vary between runs; every other "
         "number is reproducible with the command above.",
         "",
+    ]
+    lines += [
+        f"- {m['label']}: {m['note']}" for m in results["models"] if m["note"] and not m["skipped"]
+    ]
+    lines += [
+        "",
         "Settings tried (validation accuracy):",
         "",
     ]
