@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -130,6 +131,8 @@ def _array_to_grey(array: np.ndarray) -> np.ndarray:
         raise ImageError("empty image: the array has no pixels")
     if array.shape[0] * array.shape[1] > MAX_PIXELS:
         raise ImageError(f"image too large: {array.shape[1]} x {array.shape[0]} pixels")
+    if array.dtype == np.uint8 and array.ndim == 3:
+        return _uint8_colour_to_grey(array)
     pixels = _to_unit_float(array)
     if pixels.ndim == 2:
         return _to_uint8(pixels)
@@ -137,6 +140,18 @@ def _array_to_grey(array: np.ndarray) -> np.ndarray:
     if pixels.shape[2] == 4:
         grey = _flatten_alpha(grey, pixels[:, :, 3])
     return _to_uint8(grey)
+
+
+def _uint8_colour_to_grey(array: np.ndarray) -> np.ndarray:
+    """Fast path for the common case (RGB photos, the canvas's RGBA): OpenCV in 8 bits."""
+    if array.shape[2] == 3:
+        return cv2.cvtColor(array, cv2.COLOR_RGB2GRAY)
+    grey = cv2.cvtColor(array, cv2.COLOR_RGBA2GRAY)
+    alpha = array[:, :, 3]
+    if alpha.min() == 255:
+        return grey
+    unit = _flatten_alpha(grey.astype(np.float32) / 255.0, alpha.astype(np.float32) / 255.0)
+    return _to_uint8(unit)
 
 
 def _flatten_alpha(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
