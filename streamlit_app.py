@@ -243,7 +243,12 @@ def prediction(result: Result) -> None:
         with st.container(key="predicted-digit", width="content"):
             st.metric("Predicted digit", str(result.digit))
         with st.container(key="confidence", width="content"):
-            st.metric("Confidence", f"{result.confidence:.1%}")
+            st.metric("Confidence", confidence_text(result.confidence))
+
+
+def confidence_text(confidence: float) -> str:
+    """A percentage that never rounds a near-certainty up to a flat "100.0%"."""
+    return "> 99.9%" if confidence > 0.999 else f"{confidence:.1%}"
 
 
 def probability_chart(result: Result) -> None:
