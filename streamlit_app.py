@@ -33,9 +33,6 @@ SOURCE_LABELS = {
 CANVAS_SIZE = 280
 BRUSH_DEFAULT, BRUSH_MIN, BRUSH_MAX = 20, 8, 40
 
-# Below this the model's best guess is wrong often enough that we say so instead of
-# presenting it as an answer.
-LOW_CONFIDENCE = 0.6
 UPLOAD_TYPES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 HIGHLIGHT, MUTED = "#e4572e", "#9aa5b1"
 
@@ -200,7 +197,7 @@ def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> 
     if not result.found:
         no_digit_found(source)
         return
-    if result.confidence < LOW_CONFIDENCE:
+    if result.unsure:
         st.warning(
             f"Not sure: this looks most like a {result.digit}, but the model is only "
             f"{result.confidence:.0%} confident. See the tips below."
@@ -214,9 +211,10 @@ def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> 
 def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
     """Recognize ``image``, turning every failure into a message instead of a stack trace."""
     try:
-        return recognizer.recognize(image)
+        return recognizer.recognize(image, name=label)
     except ImageError as err:
-        st.error(f"Could not read {label}: {err}.", icon=":material/error:")
+        message = str(err)
+        st.error(f"{message[:1].upper()}{message[1:]}.", icon=":material/error:")
     except Exception:
         log.exception("recognizing %s failed", label)
         st.error(

@@ -60,6 +60,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--width", type=int, default=defaults.width, help="filters in the first conv block"
     )
+    parser.add_argument("--dropout", type=float, default=defaults.dropout)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--workers", type=int, default=None, help="preprocessing processes (default: all cores)"

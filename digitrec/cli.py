@@ -142,7 +142,8 @@ def _print_result(name: str, result, as_json: bool) -> None:
     elif result.digit is None:
         print(f"{name}: no digit found")
     else:
-        print(f"{name}: {result.digit} ({result.confidence:.1%})")
+        note = ", unsure" if result.unsure else ""
+        print(f"{name}: {result.digit} ({result.confidence:.1%}{note})")
 
 
 def _print_error(name: str, message: str, as_json: bool) -> None:

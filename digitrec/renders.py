@@ -19,6 +19,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from digitrec import augment
+
 CANVAS = 280
 
 
@@ -80,7 +82,7 @@ def canvas_drawing(
     """
     size = int(rng.integers(90, 250))
     big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
-    skeleton = _skeleton((big > 110).astype(np.uint8))
+    skeleton = augment.skeleton((big > 110).astype(np.uint8))
     brush = int(rng.integers(max(6, size // 18), max(8, size // 7) + 1))
     strokes = cv2.dilate(skeleton, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (brush, brush)))
     canvas = np.zeros((CANVAS, CANVAS), np.uint8)
@@ -116,17 +118,6 @@ def _rgba(strokes: np.ndarray, transparent: bool) -> np.ndarray:
     if transparent:
         return np.dstack([white, white, white, strokes])
     return np.dstack([strokes, strokes, strokes, white])
-
-
-def _skeleton(mask: np.ndarray) -> np.ndarray:
-    """Lantuéjoul's morphological skeleton: the union of erosion residues."""
-    element = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    skeleton = np.zeros_like(mask)
-    while mask.any():
-        eroded = cv2.erode(mask, element)
-        skeleton |= mask - cv2.dilate(eroded, element)
-        mask = eroded
-    return skeleton
 
 
 def _arc(cx, cy, rx, ry, start, end, n=12):
