@@ -16,8 +16,6 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitrec.preprocess import to_mnist
-
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 # Fonts whose digits look nothing like handwriting (symbols, dingbats).
 FONT_EXCLUDE = ("Symbol", "Dingbat", "Emoji", "Math")
@@ -25,10 +23,7 @@ FONT_EXCLUDE = ("Symbol", "Dingbat", "Emoji", "Math")
 
 def augment(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
     """One random handwriting-like variant of a 28x28 MNIST digit (ink bright, any size)."""
-    if rng.random() < 0.25:
-        image = restroke(digit, rng.uniform(1 / 18, 1 / 7))
-    else:
-        image = cv2.resize(digit, (56, 56), interpolation=cv2.INTER_LINEAR)
+    image = cv2.resize(digit, (56, 56), interpolation=cv2.INTER_LINEAR)
     if label == 7 and rng.random() < 0.3:
         image = add_crossbar(image, rng)
     elif label == 1 and rng.random() < 0.3:
@@ -38,27 +33,12 @@ def augment(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
         image = elastic(image, rng)
     roll = rng.random()
     if roll < 0.2:
-        image = cv2.dilate(image, _disk(int(rng.integers(1, 3))))
+        image = cv2.dilate(image, _disk(int(rng.integers(1, 4))))
     elif roll < 0.35:
         image = cv2.erode(image, _disk(1))
-    if rng.random() < 0.2:
-        # Noise at MNIST's own scale (digit 20 px tall in 28x28), as noisy test images have it.
-        framed = to_mnist(image)
-        if framed is not None:
-            image = add_noise(framed, rng)
+    if rng.random() < 0.25:
+        image = add_noise(cv2.resize(image, (28, 28), interpolation=cv2.INTER_AREA), rng)
     return image
-
-
-def restroke(digit: np.ndarray, brush: float, size: int = 112) -> np.ndarray:
-    """Redraw a digit along its centre line with a round brush (``brush``: share of ``size``).
-
-    Finger and mouse drawings have uniform round strokes, blobs where the brush rests and
-    little spurs: nothing like MNIST's pen strokes, and the main style of our canvas.
-    """
-    big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
-    centre_line = skeleton((big > 110).astype(np.uint8))
-    width = max(3, round(brush * size))
-    return cv2.dilate(centre_line, _disk(width // 2)) * 255
 
 
 def skeleton(mask: np.ndarray) -> np.ndarray:

@@ -29,7 +29,7 @@ from digitrec.parallel import map_chunks, to_mnist_many
 class TrainConfig:
     """Training knobs; the defaults are the shipped model's recipe."""
 
-    epochs: int = 14
+    epochs: int = 10
     batch_size: int = 256
     learning_rate: float = 2e-3
     patience: int = 3
@@ -37,12 +37,12 @@ class TrainConfig:
     augmented_copies: int = 1  # augmented variants per training digit, drawn once
     font_digits: int = 4000  # font-rendered digits in the pool
     # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits.
-    mix: tuple[float, float, float] = (0.55, 0.4, 0.05)
+    mix: tuple[float, float, float] = (0.5, 0.45, 0.05)
     epoch_size: int = 60000
     limit: int | None = None  # use only the first N training images (tests, smoke runs)
     test_limit: int | None = None  # score on only the first N test images (tests, smoke runs)
     width: int = 32
-    dropout: float = 0.3
+    dropout: float = 0.4
     seed: int = 0
     workers: int | None = None
 
