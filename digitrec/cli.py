@@ -91,27 +91,32 @@ def predict(
 
     recognizer = Recognizer.load(model)
     failed = False
-    for name, outcome in zip(files, _prepared(files, workers)):
-        if isinstance(outcome, str):
-            failed = True
-            _print_error(name, outcome, as_json)
-            continue
-        result = recognizer.classify([outcome])[0]
-        _print_result(name, result, as_json)
+    start = 0
+    for outcomes in _prepared_chunks(files, workers):
+        names = files[start : start + len(outcomes)]
+        start += len(outcomes)
+        readable = [i for i, outcome in enumerate(outcomes) if not isinstance(outcome, str)]
+        results = iter(recognizer.classify([outcomes[i] for i in readable]))  # one model call
+        for name, outcome in zip(names, outcomes):
+            if isinstance(outcome, str):
+                failed = True
+                _print_error(name, outcome, as_json)
+            else:
+                _print_result(name, next(results), as_json)
     return 1 if failed else 0
 
 
-def _prepared(files: Sequence[str], workers: int | None) -> Iterator[np.ndarray | str | None]:
-    """Each file's 28x28 digit (None: blank) or its error message, in input order."""
+def _prepared_chunks(
+    files: Sequence[str], workers: int | None
+) -> Iterator[list[np.ndarray | str | None]]:
+    """Per chunk of files, in input order: each 28x28 digit (None: blank) or error message."""
     chunks = [list(files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
     workers = default_workers() if workers is None else workers
     if workers <= 1 or len(chunks) <= 1:
-        for chunk in chunks:
-            yield from _prepare_chunk(chunk)
+        yield from map(_prepare_chunk, chunks)
         return
     with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
-        for prepared in pool.imap(_prepare_chunk, chunks):
-            yield from prepared
+        yield from pool.imap(_prepare_chunk, chunks)
 
 
 def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
