@@ -1,11 +1,12 @@
-"""Score a classifier on labelled digits with scikit-learn's metrics."""
+"""Score the recognizer's classifier on labelled, already preprocessed digits."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, recall_score
+
+from digitrec.metrics import CLASSES, NO_DIGIT, classification_metrics
 
 
 def score(
@@ -18,22 +19,21 @@ def score(
     """Accuracy, per-class recall and confusion matrix of preprocessed ``digits``.
 
     ``found`` marks the images where preprocessing found a digit; the others count as
-    wrong answers (predicted label -1), because a user would have got no answer either.
+    wrong answers, because a user would have got no answer either. The metrics are those
+    of :func:`digitrec.metrics.classification_metrics`, which the comparison uses too.
     """
     found = np.ones(len(digits), bool) if found is None else found
-    predicted = np.full(len(digits), -1)
+    predicted = np.full(len(digits), NO_DIGIT)
     chosen = np.flatnonzero(found)
     for start in range(0, len(chosen), batch_size):
         rows = chosen[start : start + batch_size]
         predicted[rows] = np.argmax(predict_probabilities(digits[rows]), axis=1)
-    classes = list(range(10))
+    metrics = classification_metrics(labels, predicted)
     return {
         "count": len(labels),
-        "accuracy": float(accuracy_score(labels, predicted)),
-        "no_digit_found": int((~found).sum()),
-        "per_class_recall": [
-            float(r)
-            for r in recall_score(labels, predicted, labels=classes, average=None, zero_division=0)
-        ],
-        "confusion_matrix": confusion_matrix(labels, predicted, labels=classes).tolist(),
+        "accuracy": metrics["accuracy"],
+        "no_digit_found": metrics["no_digit"],
+        "per_class_recall": metrics["per_class"]["sensitivity"],
+        # Predicted digits only: "no digit found" shows in no_digit_found.
+        "confusion_matrix": [row[: len(CLASSES)] for row in metrics["confusion"]],
     }
