@@ -135,6 +135,9 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 2
+    from digitrec.allocator import keep_freed_memory
+
+    keep_freed_memory()  # the CNNs train here too
     try:
         results = run_comparison(config)
         from digitrec.report import write_report

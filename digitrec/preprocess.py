@@ -20,9 +20,10 @@ BOX = 20
 # measured on the 60,000 training images rather than assumed to be the geometric centre.
 MNIST_CENTRE = (14.0, 14.0)
 
-# Work at a resolution where a stroke is several pixels wide but big photos stay cheap
-# (the digit ends up 20 pixels tall, so 256 leaves a wide margin of detail).
-WORK_MAX_SIDE = 256
+# Work at a resolution where a stroke is several pixels wide but big photos stay cheap:
+# the digit ends up 20 pixels tall, so 192 leaves a wide margin of detail. (256 cost ~30%
+# more time per image and read no more of the realistic checks correctly.)
+WORK_MAX_SIDE = 192
 WORK_MIN_SIDE = 112
 # Below this separation between ink and paper (on a 0..1 scale) there is nothing to read.
 MIN_CONTRAST = 0.08
@@ -57,8 +58,8 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(work.shape, scale_up, noise))
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
     if _ink_is_dark(small):
-        smooth, small = 1.0 - smooth, 1.0 - small
-    flat = _flatten_background(smooth, small)
+        smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
+    flat = _flatten_background(smooth, small) if noise > 0 or not _flat_border(small) else smooth
     mask = _ink_mask(flat)
     if mask is None:
         return None
@@ -69,17 +70,21 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
 
 
 def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    image = grey.astype(np.float32) / 255.0
     side = max(grey.shape)
     if side > WORK_MAX_SIDE:
         factor = WORK_MAX_SIDE / side
         # Area averaging only pays off for real reductions; it is slow for slight ones.
         interpolation = cv2.INTER_AREA if factor < 0.6 else cv2.INTER_LINEAR
-        return _resize(image, factor, interpolation), factor
+        # Shrinking the 8-bit image first keeps the large input out of float arithmetic.
+        return _as_unit_float(_resize(grey, factor, interpolation)), factor
     if side < WORK_MIN_SIDE:
         factor = WORK_MIN_SIDE / side
-        return _resize(image, factor, cv2.INTER_LINEAR), factor
-    return image, 1.0
+        return _resize(_as_unit_float(grey), factor, cv2.INTER_LINEAR), factor
+    return _as_unit_float(grey), 1.0
+
+
+def _as_unit_float(grey: np.ndarray) -> np.ndarray:
+    return np.multiply(grey, np.float32(1.0 / 255.0), dtype=np.float32)
 
 
 def _resize(image: np.ndarray, factor: float, interpolation: int) -> np.ndarray:
@@ -117,8 +122,22 @@ def _ink_is_dark(image: np.ndarray) -> bool:
     The background is the bulk of the picture (the median); ink is the tail that lies
     farther from it, whichever side that is.
     """
-    low, median, high = np.percentile(image, (0.5, 50.0, 99.5))
+    values = image.ravel()
+    last = values.size - 1
+    ranks = [round(0.005 * last), last // 2, round(0.995 * last)]
+    # np.partition finds the three order statistics at a quarter of np.percentile's cost.
+    low, median, high = np.partition(values, ranks)[ranks]
     return bool((median - low) > (high - median))
+
+
+def _flat_border(image: np.ndarray) -> bool:
+    """Is the frame pure black (ink already bright), as on a canvas or a digital image?
+
+    With no noise either, there is no lighting to subtract and the background step is
+    skipped: it was a third of the time spent on a canvas drawing.
+    """
+    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+    return float(border.max()) <= 1.0 / 255.0
 
 
 def _flatten_background(ink: np.ndarray, small: np.ndarray) -> np.ndarray:
@@ -141,10 +160,10 @@ def _flatten_background(ink: np.ndarray, small: np.ndarray) -> np.ndarray:
     weight = cv2.GaussianBlur(paper, (0, 0), sigma)
     remainder = cv2.GaussianBlur((small - plane) * paper, (0, 0), sigma) / np.maximum(weight, 1e-3)
     background = plane + np.where(weight > 0.05, remainder, rough - plane)
-    background = cv2.resize(
-        background, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR
-    )
-    return np.clip(ink - background, 0.0, 1.0)
+    flat = cv2.resize(background, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR)
+    # In place: every full-size temporary costs fresh pages from the allocator.
+    np.subtract(ink, flat, out=flat)
+    return np.clip(flat, 0.0, 1.0, out=flat)
 
 
 def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -163,7 +182,7 @@ def _otsu(image: np.ndarray) -> float:
     top = float(image.max())
     if top <= 0:
         return 0.0
-    scaled = np.round(image * (255.0 / top)).astype(np.uint8)
+    scaled = cv2.convertScaleAbs(image, alpha=255.0 / top)  # rounds to 8 bits in one pass
     level, _ = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return level * top / 255.0
 
@@ -186,7 +205,10 @@ def _ink_mask(flat: np.ndarray) -> np.ndarray | None:
 
 def _keep_digit_components(mask: np.ndarray) -> np.ndarray | None:
     """Drop specks and stray marks: keep the largest stroke and the pieces close to it."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    # BBDT labels a 256x256 mask about 3x faster than OpenCV's default algorithm here.
+    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
+        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
+    )
     if count <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]

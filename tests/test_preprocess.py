@@ -52,14 +52,15 @@ def test_both_polarities_give_the_same_digit():
     assert np.abs(a.astype(int) - b).mean() < 3
 
 
-def test_uneven_lighting_and_noise_are_removed():
+@pytest.mark.parametrize("noise", [6.0, 0.0])  # noiseless: a rendered image with a gradient
+def test_uneven_lighting_and_noise_are_removed(noise):
     rng = np.random.default_rng(0)
     digit = cv2.resize(drawn_digit(2), (120, 120))
     rows, cols = np.mgrid[0:400, 0:400]
     paper = 230 - 0.35 * cols - 0.1 * rows  # a lamp on the left: 230 down to ~50
     photo = paper.copy()
     photo[140:260, 200:320] -= digit[:, :] / 255.0 * 0.6 * paper[140:260, 200:320]
-    photo += rng.normal(0, 6, photo.shape)
+    photo += rng.normal(0, noise, photo.shape)
     out = to_mnist(np.clip(photo, 0, 255).astype(np.uint8))
     clean = to_mnist(drawn_digit(2))
     assert out is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -65,3 +67,24 @@ def test_tiny_training_run_writes_a_usable_model_and_card(tmp_path, mnist_train)
     }
     result = Recognizer.load(tmp_path / "digitrec_cnn.tflite").recognize(mnist_train[0][0])
     assert result.found and len(result.probabilities) == 10
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="mallopt is glibc's")
+def test_training_can_keep_freed_memory_on_linux():
+    # Run apart: the setting is process-wide. glibc rejects out-of-range values, so this
+    # fails if a threshold is set beyond what mallopt accepts.
+    code = "from digitrec.allocator import keep_freed_memory as k; print(k())"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "True"
+
+
+def test_restroke_redraws_the_same_digit(mnist_digits, recognizer):
+    import cv2
+
+    images, labels = mnist_digits
+    rng = np.random.default_rng(1)
+    originals = [cv2.resize(image, (56, 56)) for image in images]
+    redrawn = [augment.restroke(image, rng) for image in originals]
+    assert all(not np.array_equal(a, b) for a, b in zip(originals, redrawn))
+    read = [r.digit for r in recognizer.recognize_many(redrawn)]
+    assert np.mean(np.array(read) == labels) >= 0.9
