@@ -205,10 +205,7 @@ def _ink_mask(flat: np.ndarray) -> np.ndarray | None:
 
 def _keep_digit_components(mask: np.ndarray) -> np.ndarray | None:
     """Drop specks and stray marks: keep the largest stroke and the pieces close to it."""
-    # BBDT labels a 256x256 mask about 3x faster than OpenCV's default algorithm here.
-    count, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(
-        mask, 8, cv2.CV_32S, cv2.CCL_BBDT
-    )
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
