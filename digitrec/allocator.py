@@ -2,7 +2,7 @@
 
 TensorFlow frees and re-allocates multi-megabyte activation tensors on every training step.
 With glibc's default thresholds each such block goes back to the kernel and is faulted in
-again on the next step: on the 2-core CI machine that kept ~40% of the CPU in the kernel
+again on the next step: on this project's 2-core machine that kept ~40% of the CPU in the kernel
 and halved training speed (measured: 500 -> 940 images/s for the shipped CNN).
 """
 

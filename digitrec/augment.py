@@ -66,8 +66,13 @@ def restroke(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return image
     height = int(rows[-1] - rows[0] + 1)
     diameter = int(rng.integers(max(2, height // 13), max(3, height // 5) + 1))
+    return cv2.GaussianBlur(brush_strokes(ink, diameter) * 255, (3, 3), 0)
+
+
+def brush_strokes(ink: np.ndarray, diameter: int) -> np.ndarray:
+    """The 0/1 mask ``ink`` traced along its centre line with a round brush."""
     brush = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
-    return cv2.GaussianBlur(cv2.dilate(skeleton(ink), brush) * 255, (3, 3), 0)
+    return cv2.dilate(skeleton(ink), brush)
 
 
 def random_affine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:

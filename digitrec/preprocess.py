@@ -59,7 +59,7 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
     if _ink_is_dark(small):
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
-    flat = _flatten_background(smooth, small) if noise > 0 or not _flat_border(small) else smooth
+    flat = _flatten_background(smooth, small, noise)
     mask = _ink_mask(flat)
     if mask is None:
         return None
@@ -130,23 +130,19 @@ def _ink_is_dark(image: np.ndarray) -> bool:
     return bool((median - low) > (high - median))
 
 
-def _flat_border(image: np.ndarray) -> bool:
-    """Is the frame pure black (ink already bright), as on a canvas or a digital image?
-
-    With no noise either, there is no lighting to subtract and the background step is
-    skipped: it was a third of the time spent on a canvas drawing.
-    """
-    border = np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-    return float(border.max()) <= 1.0 / 255.0
-
-
-def _flatten_background(ink: np.ndarray, small: np.ndarray) -> np.ndarray:
+def _flatten_background(ink: np.ndarray, small: np.ndarray, noise: float) -> np.ndarray:
     """Subtract slowly varying lighting, estimated twice.
 
     First an opening with a kernel wider than any stroke gives a rough background; then it
     is estimated again from the pixels that are not ink only, so that dark strokes do not
     pull the estimate (on unevenly lit paper that second pass matters most).
+
+    A noiseless picture whose frame is pure black (a canvas, a digital image) has no
+    lighting to subtract: it is returned as it is, which saves a third of a canvas's time.
     """
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    if noise == 0 and float(border.max()) <= 1.0 / 255.0:
+        return ink
     kernel_side = max(3, (max(small.shape) // 4) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_side, kernel_side))
     rough = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)

@@ -82,9 +82,8 @@ def canvas_drawing(
     """
     size = int(rng.integers(90, 250))
     big = cv2.resize(digit, (size, size), interpolation=cv2.INTER_CUBIC)
-    skeleton = augment.skeleton((big > 110).astype(np.uint8))
     brush = int(rng.integers(max(6, size // 18), max(8, size // 7) + 1))
-    strokes = cv2.dilate(skeleton, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (brush, brush)))
+    strokes = augment.brush_strokes((big > 110).astype(np.uint8), brush)
     canvas = np.zeros((CANVAS, CANVAS), np.uint8)
     room = CANVAS - size
     top, left = int(rng.integers(0, room + 1)), int(rng.integers(0, room + 1))
