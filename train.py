@@ -1,6 +1,6 @@
 """Train the digit CNN on MNIST and write the shipped model to models/.
 
-    python train.py                 # the shipped recipe (~15 minutes on 2 CPU cores)
+    python train.py                 # the shipped recipe (~10 minutes on 2 CPU cores)
     python train.py --limit 2000 --epochs 1 --out /tmp/model   # a smoke run
 
 Writes digitrec_cnn.keras, digitrec_cnn.tflite (what the app and CLI serve) and
