@@ -240,12 +240,9 @@ class KerasDigits:
         """Train with Adam; keep the weights of the epoch best on the validation part."""
         import keras
 
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(1e-3),
-            loss="sparse_categorical_crossentropy",
-            metrics=["accuracy"],
-            jit_compile=False,  # XLA made these small convolutions 2.5x slower on CPU
-        )
+        from digitrec.model import compile_for_training
+
+        compile_for_training(self.model, 1e-3)
         best = keras.callbacks.EarlyStopping(
             monitor="val_accuracy", patience=epochs, restore_best_weights=True
         )

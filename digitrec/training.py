@@ -153,7 +153,7 @@ def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
 
     from digitrec.allocator import keep_freed_memory
     from digitrec.interpreter import DigitClassifier
-    from digitrec.model import build_cnn, export_tflite
+    from digitrec.model import build_cnn, compile_for_training, export_tflite
 
     started = time.time()
     keep_freed_memory()
@@ -190,13 +190,7 @@ def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate, config.epochs * len(dataset)
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        # XLA made these small convolutions 2.5x slower on a 2-core CPU (measured).
-        jit_compile=False,
-    )
+    compile_for_training(model, schedule)
     stop = keras.callbacks.EarlyStopping(
         monitor="val_accuracy", patience=config.patience, restore_best_weights=True
     )
