@@ -223,9 +223,10 @@ def sklearn_size_bytes(model: Any) -> int:
 class KerasDigits:
     """A Keras CNN behind the same ``fit``/``predict`` shape as the scikit-learn pipelines."""
 
-    def __init__(self, model: Any, batch_size: int = 256):
+    def __init__(self, model: Any, batch_size: int = 256, seed: int = 0):
         self.model = model
         self.batch_size = batch_size
+        self.seed = seed
         self.history: dict = {}
 
     def fit(
@@ -241,6 +242,7 @@ class KerasDigits:
         import keras
 
         from digitrec.model import compile_for_training
+        from digitrec.training import shuffled_epochs
 
         compile_for_training(self.model, 1e-3)
         best = keras.callbacks.EarlyStopping(
@@ -248,11 +250,9 @@ class KerasDigits:
         )
         with deterministic_ops():
             fitted = self.model.fit(
-                digits[..., np.newaxis],
-                labels,
+                shuffled_epochs(digits, labels, 128, self.seed),
                 validation_data=(val_digits[..., np.newaxis], val_labels),
                 epochs=epochs,
-                batch_size=128,
                 callbacks=[best],
                 verbose=2 if progress else 0,
             )
@@ -302,7 +302,7 @@ def baseline_cnn(seed: int = 0) -> KerasDigits:
     """The plain baseline: the shipped architecture, to be trained without any augmentation."""
     from digitrec.model import build_cnn
 
-    return KerasDigits(build_cnn(seed=seed))
+    return KerasDigits(build_cnn(seed=seed), seed=seed)
 
 
 def load_shipped_cnn(path: Path) -> KerasDigits:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -109,33 +110,23 @@ def _collect(parts):
 
 
 # ---------------------------------------------------------------- 4. Train
-def mixed_epochs(pools, mix, epoch_size: int, batch_size: int, seed: int):
-    """A Keras dataset whose every epoch is a fresh draw from the pools in ``mix`` shares.
+def epoch_batches(draw_epoch: Callable[[], tuple[np.ndarray, np.ndarray]], batch_size: int):
+    """A Keras dataset of the digits and labels that ``draw_epoch()`` returns, anew each epoch.
 
     Keras feeds its batches from two threads of its own (``workers=2``). With the default of
     one, it wraps the dataset in tf.data's autotuned prefetching, and tearing that down at
     the end of an epoch waited 10-30 s for a background thread in every other epoch, both
-    cores idle (49 s epochs took 84 s).
+    cores idle (49 s epochs took 84 s). Arrays handed straight to ``fit`` take that path too.
     """
     import keras
 
-    class MixedEpochs(keras.utils.PyDataset):
+    class EpochBatches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__(workers=2)
-            self.rng = np.random.default_rng(seed)
             self.on_epoch_end()
 
         def on_epoch_end(self):
-            xs, ys = [], []
-            for (x, y), share in zip(pools, mix):
-                if len(x) == 0 or share == 0:
-                    continue
-                pick = self.rng.integers(0, len(x), round(share * epoch_size))
-                xs.append(x[pick])
-                ys.append(y[pick])
-            order = self.rng.permutation(sum(len(y) for y in ys))
-            self.x = np.concatenate(xs)[order]
-            self.y = np.concatenate(ys)[order]
+            self.x, self.y = draw_epoch()
 
         def __len__(self):
             return -(-len(self.y) // batch_size)
@@ -144,7 +135,36 @@ def mixed_epochs(pools, mix, epoch_size: int, batch_size: int, seed: int):
             rows = slice(index * batch_size, (index + 1) * batch_size)
             return self.x[rows, ..., None].astype(np.float32), self.y[rows]
 
-    return MixedEpochs()
+    return EpochBatches()
+
+
+def mixed_epochs(pools, mix, epoch_size: int, batch_size: int, seed: int):
+    """A Keras dataset whose every epoch is a fresh draw from the pools in ``mix`` shares."""
+    rng = np.random.default_rng(seed)
+
+    def draw():
+        xs, ys = [], []
+        for (x, y), share in zip(pools, mix):
+            if len(x) == 0 or share == 0:
+                continue
+            pick = rng.integers(0, len(x), round(share * epoch_size))
+            xs.append(x[pick])
+            ys.append(y[pick])
+        order = rng.permutation(sum(len(y) for y in ys))
+        return np.concatenate(xs)[order], np.concatenate(ys)[order]
+
+    return epoch_batches(draw, batch_size)
+
+
+def shuffled_epochs(digits, labels, batch_size: int, seed: int):
+    """A Keras dataset of every digit once per epoch, in a fresh seeded order."""
+    rng = np.random.default_rng(seed)
+
+    def draw():
+        order = rng.permutation(len(labels))
+        return digits[order], labels[order]
+
+    return epoch_batches(draw, batch_size)
 
 
 def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
