@@ -36,7 +36,7 @@ SPECK_SHARE = 0.06
 # Stroke widths, in pixels of the 20x20 box, outside which a stroke is thickened or thinned
 # to the nearer end. Narrower than MNIST's own as this pipeline measures it (1st-99th
 # percentile 2.9-6.0, median 3.7): also thinning MNIST's thicker half read realistic inputs
-# 0.2% better at the same MNIST accuracy (docs/mnist-accuracy-experiments.md).
+# 0.2% better at the same MNIST accuracy (docs/accuracy-experiments.md).
 STROKE_RANGE = (1.8, 3.6)
 
 
