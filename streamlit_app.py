@@ -35,15 +35,39 @@ BRUSH_DEFAULT, BRUSH_MIN, BRUSH_MAX = 20, 8, 40
 
 UPLOAD_TYPES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
 HIGHLIGHT, MUTED = "#e4572e", "#9aa5b1"
+PHONE_WIDTH_PX = 640  # Streamlit stacks st.columns at this width and below
 
 log = logging.getLogger("digitrec.app")
 
 # The model's 28x28 input is shown enlarged; pixelated rendering keeps its pixels sharp
 # instead of letting the browser blur them. The big digit is the page's answer.
-PAGE_CSS = """
+# Below 640 px Streamlit stacks the columns, which would put the answer under the canvas, out
+# of sight while drawing on a phone: there a one-line answer above the input replaces the big
+# one, and the title shrinks to leave room. The line keeps one height in every state so that
+# the canvas never jumps between strokes.
+PAGE_CSS = f"""
 <style>
-.st-key-model-input img { image-rendering: pixelated; image-rendering: crisp-edges; }
-.st-key-predicted-digit [data-testid="stMetricValue"] { font-size: 4.5rem; line-height: 1.1; }
+.st-key-model-input img {{ image-rendering: pixelated; image-rendering: crisp-edges; }}
+.st-key-predicted-digit [data-testid="stMetricValue"] {{ font-size: 4.5rem; line-height: 1.1; }}
+.st-key-answer-line {{ min-height: 3rem; justify-content: center; }}
+.st-key-answer-line p {{ margin: 0; font-size: 1.1rem; line-height: 1.35; }}
+.st-key-answer-line strong {{
+  font-size: 2.25rem; font-weight: 700; line-height: 1; vertical-align: -0.2rem;
+  color: {HIGHLIGHT};
+}}
+@media (width > {PHONE_WIDTH_PX}px) {{
+  [data-testid="stLayoutWrapper"]:has(> .st-key-answer-line), .st-key-answer-line {{
+    display: none;
+  }}
+}}
+@media (width <= {PHONE_WIDTH_PX}px) {{
+  [data-testid="stLayoutWrapper"]:has(> .st-key-prediction), .st-key-prediction {{
+    display: none;
+  }}
+  .stMain [data-testid="stHeadingWithActionElements"] h1 {{
+    font-size: 1.75rem; padding: 0 0 0.5rem;
+  }}
+}}
 </style>
 """
 
@@ -70,18 +94,21 @@ def pages() -> list[st.Page]:
 
 
 def recognize_page() -> None:
-    """Input on the left, the answer on the right (stacked on phones), the guide below."""
+    """Input on the left, the answer on the right; on phones the answer line above the input."""
     st.html(PAGE_CSS)
     st.title("Recognize a handwritten digit")
     recognizer = load_recognizer_or_explain()
     if recognizer is None:
         return
     source = source_picker()
+    phone_answer = st.container(key="answer-line")  # filled once the input has been read
     left, right = st.columns(2, gap="medium")
     with left:
         image, label = INPUTS[source]()
     with right:
-        show_answer(recognizer, source, image, label)
+        result = show_answer(recognizer, source, image, label)
+    with phone_answer:
+        answer_line(source, image, result)
     guide()
 
 
@@ -117,13 +144,16 @@ def source_picker() -> str:
 
 
 def drawn_digit() -> tuple[Any, str]:
-    """The canvas (white ink on black, like MNIST), its brush width and a Clear button."""
+    """The canvas (white ink on black, like MNIST), a Clear button and the brush width.
+
+    The brush slider sits below the canvas so that on a phone the canvas and the answer
+    above it fit on one screen; its value is read from session state to size the brush.
+    """
     from streamlit_drawable_canvas import st_canvas  # only importable inside a running app
 
-    brush = st.slider("Brush width", BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT, step=2, key="brush")
     st.space(24)  # room for the canvas's toolbar, which pops up just above it
     canvas = st_canvas(
-        stroke_width=brush,
+        stroke_width=st.session_state.get("brush", BRUSH_DEFAULT),
         stroke_color="#FFFFFF",
         background_color="#000000",
         width=CANVAS_SIZE,
@@ -134,6 +164,7 @@ def drawn_digit() -> tuple[Any, str]:
         key=canvas_key(),
     )
     st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="clear")
+    st.slider("Brush width", BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT, step=2, key="brush")
     st.caption("Undo and redo: hover over or tap the canvas's top-right corner.")
     return canvas.image_data, "your drawing"
 
@@ -154,8 +185,8 @@ def uploaded_digit() -> tuple[Any, str]:
     upload = st.file_uploader(
         f"Upload a photo or scan of one digit ({UPLOAD_TYPES})",
         key="upload",
-        help="Phone photos are turned upright "
-        "automatically. Crop to one digit for the best result.",
+        help="Phone photos are turned upright automatically. One digit per image; "
+        "it need not fill the frame.",
     )
     if upload is None:
         return None, ""
@@ -163,7 +194,7 @@ def uploaded_digit() -> tuple[Any, str]:
 
 
 def photographed_digit() -> tuple[Any, str]:
-    """A photo from the device's camera: hold one written digit up, filling most of the frame."""
+    """A photo from the device's camera of one written digit."""
     photo = st.camera_input("Take a photo of one digit written on paper", key="camera")
     if photo is None:
         return None, ""
@@ -183,20 +214,20 @@ PROMPTS = {
 }
 
 
-def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> None:
-    """The prompt, an error, or the model's reading of the image."""
+def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> Result | None:
+    """The prompt, an error, or the model's reading of the image, which it returns."""
     if image is None:
         st.info(PROMPTS[source], icon=":material/info:")
-        return
+        return None
     result = read_digit(recognizer, image, label)
     if result is None:
         if source == UPLOAD:
             megapixels = MAX_PIXELS // 1_000_000
             st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
-        return
+        return None
     if not result.found:
         no_digit_found(source)
-        return
+        return result
     if result.unsure:
         st.warning(
             f"Not sure: this looks most like a {result.digit}, but the model is only "
@@ -206,6 +237,32 @@ def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> 
     probability_chart(result)
     alternatives(result)
     model_input(result)
+    return result
+
+
+SHORT_PROMPTS = {
+    DRAW: "Draw a digit below; the answer shows here.",
+    UPLOAD: "Upload a digit below; the answer shows here.",
+    CAMERA: "Take a photo below; the answer shows here.",
+}
+
+
+def answer_line(source: str, image: Any, result: Result | None) -> None:
+    """Phones only: the digit and how sure the model is, in one line above the input.
+
+    On a narrow screen everything in the right-hand column lands below the input; this line
+    keeps the answer in sight while a finger draws on the canvas.
+    """
+    if image is not None and result is None:
+        st.markdown("This image could not be read: see below.")
+    elif result is None or (not result.found and source == DRAW):
+        st.markdown(SHORT_PROMPTS[source])
+    elif not result.found:
+        st.markdown("No digit found in this image: see below.")
+    elif result.unsure:
+        st.markdown(f"Maybe **{result.digit}** · confidence only {result.confidence:.0%}")
+    else:
+        st.markdown(f"**{result.digit}** · confidence {confidence_text(result.confidence)}")
 
 
 def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
@@ -237,7 +294,7 @@ def no_digit_found(source: str) -> None:
 
 def prediction(result: Result) -> None:
     """The digit, large, with how sure the model is."""
-    with st.container(horizontal=True, gap="large"):
+    with st.container(horizontal=True, gap="large", key="prediction"):
         with st.container(key="predicted-digit", width="content"):
             st.metric("Predicted digit", str(result.digit))
         with st.container(key="confidence", width="content"):
@@ -313,16 +370,16 @@ def guide() -> None:
         st.subheader("How to get the best result")
         st.markdown(
             "- Draw **one** digit, large, filling most of the square.\n"
-            "- Write it the plain way: a 7 without a crossbar, a 1 as a single stroke.\n"
-            "- For photos: dark ink on plain paper, good light, the digit filling the frame.\n"
-            "- Crop an upload to one digit; anything else in the picture can be read as ink."
+            "- Write the way you always do, with a thin pen or a thick one.\n"
+            "- For photos: dark ink on paper, good light. The digit need not fill the frame, "
+            "but keep other writing out of the picture: it can be read as ink."
         )
     with limits:
         st.subheader("What this can and cannot do")
         st.markdown(
+            "- It reads the usual ways of writing digits, European and American: 1s with a "
+            "flag or a base, crossed 7s, slashed zeros, open 4s, one-stroke 9s.\n"
             "- It reads **one** digit, 0 to 9, per image — not numbers, letters or symbols.\n"
-            "- It learned from MNIST, American handwriting from the 1990s: unusual styles "
-            "can be misread with high confidence.\n"
             "- Anything with ink in it is read as *some* digit; a low confidence means it is "
             "guessing."
         )

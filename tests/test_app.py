@@ -81,6 +81,32 @@ def assert_no_crash(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def block(at: AppTest, key: str):
+    """The container with widget key ``key`` (AppTest has no direct look-up for blocks)."""
+    found = [node for node in walk(at.main) if getattr(node, "key", None) == key]
+    assert len(found) == 1, f"expected one container keyed {key!r}, found {len(found)}"
+    return found[0]
+
+
+def walk(node):
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
+def answer_line(at: AppTest) -> str:
+    """The text of the one-line answer that phones show above the input."""
+    texts = [node.value for node in walk(block(at, "answer-line")) if node.type == "markdown"]
+    assert len(texts) == 1, texts
+    return texts[0]
+
+
+def canvas_brush(at: AppTest) -> int:
+    """The stroke width the canvas component was given in the last run."""
+    (canvas,) = at.get("bidi_component")
+    return json.loads(canvas.proto.json)["strokeWidth"]
+
+
 # --- the canvas -----------------------------------------------------------------------------
 
 
@@ -122,9 +148,76 @@ def test_clear_button_empties_the_canvas():
 def test_brush_width_has_a_default_and_can_change():
     at = start()
     assert at.slider(key="brush").value == 20
+    assert canvas_brush(at) == 20
     at.slider(key="brush").set_value(30).run()
     assert_no_crash(at)
     assert at.slider(key="brush").value == 30
+    assert canvas_brush(at) == 30  # the slider sits below the canvas but sizes its brush
+
+
+# --- the one-line answer for phones ---------------------------------------------------------
+
+
+def test_answer_line_prompts_before_anything_is_drawn():
+    at = start()
+    assert answer_line(at) == "Draw a digit below; the answer shows here."
+    at = draw(at, drawn_digit(1) * np.array([0, 0, 0, 1], np.uint8))  # a blank canvas
+    assert answer_line(at) == "Draw a digit below; the answer shows here."
+
+
+@pytest.mark.parametrize("digit", [0, 7])
+def test_answer_line_shows_the_digit_and_its_confidence(digit):
+    at = draw(start(), drawn_digit(digit))
+    assert_no_crash(at)
+    line = answer_line(at)
+    assert line.startswith(f"**{digit}** · confidence ")
+    assert line.endswith("%")
+    # The large answer beside the canvas says the same; phones hide it by its key.
+    metrics = {
+        node.label: node.value for node in walk(block(at, "prediction")) if node.type == "metric"
+    }
+    assert metrics["Predicted digit"] == str(digit)
+    assert line.endswith(metrics["Confidence"])
+
+
+def test_answer_line_says_when_the_model_is_unsure():
+    unsure = Result(
+        digit=4,
+        confidence=0.41,
+        probabilities=(0.01, 0.02, 0.01, 0.01, 0.41, 0.02, 0.01, 0.01, 0.10, 0.40),
+        processed=np.zeros((28, 28), np.uint8),
+    )
+    with mock.patch.object(Recognizer, "recognize", return_value=unsure):
+        at = draw(start(), drawn_digit(7))
+    assert answer_line(at) == "Maybe **4** · confidence only 41%"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "expected"),
+    [
+        ("notes.txt", b"shopping list\n", "This image could not be read: see below."),
+        (
+            "blank.png",
+            png_bytes(np.full((300, 400), 250, np.uint8)),
+            "No digit found in this image: see below.",
+        ),
+    ],
+    ids=["unreadable", "blank"],
+)
+def test_answer_line_points_to_the_explanation_for_a_bad_upload(name, data, expected):
+    at = start()
+    at.segmented_control(key="source").set_value("Upload").run()
+    assert answer_line(at) == "Upload a digit below; the answer shows here."
+    at.file_uploader(key="upload").upload(name, data, "application/octet-stream").run()
+    assert_no_crash(at)
+    assert answer_line(at) == expected
+
+
+def test_answer_line_prompts_for_a_camera_photo():
+    at = start()
+    at.segmented_control(key="source").set_value("Camera").run()
+    assert_no_crash(at)
+    assert answer_line(at) == "Take a photo below; the answer shows here."
 
 
 # --- uploads --------------------------------------------------------------------------------
@@ -236,6 +329,21 @@ def test_guide_explains_best_results_and_limits():
     headings = [header.value for header in at.subheader]
     assert "How to get the best result" in headings
     assert "What this can and cannot do" in headings
+
+
+def test_guide_names_the_styles_it_reads_and_what_it_cannot():
+    """People write their own way; the guide says which styles are read, not how to write."""
+    at = start()
+    guide = " ".join(md.value for md in at.markdown)
+    for style in ("flag", "base", "crossed 7s", "slashed zeros", "open 4s", "one-stroke 9s"):
+        assert style in guide, style
+    assert "thick" in guide and "thin" in guide
+    assert "need not fill the frame" in guide
+    assert "**one** digit, 0 to 9, per image" in guide
+    assert "not numbers, letters or symbols" in guide
+    assert "low confidence means it is guessing" in guide
+    for old_advice in ("plain way", "without a crossbar", "single stroke", "MNIST", "1990s"):
+        assert old_advice not in guide, old_advice
 
 
 def test_low_confidence_is_said_plainly():

@@ -2,12 +2,14 @@
 
 Needs Debian's chromium at /usr/bin/chromium and the Python playwright package (never
 ``playwright install``: the browser comes from apt). Run only these with ``pytest -m browser``.
-Set DIGITREC_SCREENSHOTS=DIR to keep the screenshots taken at each width (docs/screenshot.png
-is page-1024.png from that folder).
+Set DIGITREC_SCREENSHOTS=DIR to keep the screenshots taken at each width, on a phone
+(phone-390x844.png) and on a desktop (desktop-1280x900.png; docs/screenshot.png is
+desktop-1280-full.png from that folder).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -36,6 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 WIDTHS = [320, 768, 1024, 1440, 2560]
+PHONE = {"width": 390, "height": 844}  # CSS pixels of a common phone, held upright
+DESKTOP = {"width": 1280, "height": 900}
 WAIT_MS = 20_000
 
 pytestmark = [
@@ -53,6 +57,8 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install 
 expect = playwright_api.expect
 
 PREDICTED = '.st-key-predicted-digit [data-testid="stMetricValue"]'
+CONFIDENCE = '.st-key-confidence [data-testid="stMetricValue"]'
+ANSWER_LINE = ".st-key-answer-line"  # phones: the answer in one line above the canvas
 CHART = '[data-testid="stVegaLiteChart"]'
 DRAWING_LAYER = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
 MAIN_WIDTHS = """() => {
@@ -62,6 +68,7 @@ MAIN_WIDTHS = """() => {
 WIDEST_ELEMENT = """() => Math.max(...Array.from(
   document.querySelectorAll('[data-testid="stMainBlockContainer"] *'),
   (element) => element.getBoundingClientRect().right))"""
+SCROLLED = """() => window.scrollY + document.querySelector('[data-testid="stMain"]').scrollTop"""
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +89,41 @@ def browser() -> Iterator:
 def page(browser, app_url):
     """A fresh session (own browser context) on the page, with the canvas ready."""
     context = browser.new_context(viewport={"width": 1024, "height": 900})
-    page = context.new_page()
-    page.goto(app_url)
-    expect(page.locator(DRAWING_LAYER)).to_be_visible(timeout=WAIT_MS)
-    yield page
+    yield open_page(context, app_url)
     context.close()
+
+
+@pytest.fixture
+def phone(browser, app_url):
+    """The page on a phone: 390x844 CSS px, touch screen, mobile viewport, 3x pixels."""
+    context = browser.new_context(
+        viewport=PHONE, has_touch=True, is_mobile=True, device_scale_factor=3
+    )
+    yield open_page(context, app_url)
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser, app_url):
+    context = browser.new_context(viewport=DESKTOP)
+    yield open_page(context, app_url)
+    context.close()
+
+
+@pytest.fixture
+def screenshots(tmp_path) -> Path:
+    """Where screenshots go: $DIGITREC_SCREENSHOTS when set (to look at them), else tmp."""
+    keep = os.environ.get("DIGITREC_SCREENSHOTS")
+    folder = Path(keep) if keep else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def open_page(context, url: str):
+    page = context.new_page()
+    page.goto(url)
+    expect(page.locator(DRAWING_LAYER)).to_be_visible(timeout=WAIT_MS)
+    return page
 
 
 def draw(page, digit: int) -> None:
@@ -107,6 +144,45 @@ def draw_strokes(page, strokes: list[list[tuple[int, int]]]) -> None:
         for x, y in rest:
             page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=15)
         page.mouse.up()
+
+
+def draw_with_finger(page, digit: int) -> None:
+    """Draw ``digit`` with touch events, as a finger on a phone would (Playwright's own
+    touchscreen can only tap, so the strokes go through the DevTools protocol)."""
+    layer = page.locator(DRAWING_LAYER)
+    box = layer.bounding_box()
+    assert box is not None
+    scale = box["width"] / 280
+    touch = page.context.new_cdp_session(page)
+
+    def send(kind: str, x: float | None = None, y: float | None = None) -> None:
+        points = [] if x is None else [{"x": box["x"] + x * scale, "y": box["y"] + y * scale}]
+        touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    for stroke in STROKES[digit]:
+        send("touchStart", *stroke[0])
+        for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
+            for step in range(1, 16):
+                send("touchMove", x0 + (x1 - x0) * step / 15, y0 + (y1 - y0) * step / 15)
+        send("touchEnd")
+    touch.detach()
+
+
+def assert_in_view(page, selector: str) -> None:
+    """The element's whole box lies inside the viewport, as the page sits unscrolled."""
+    viewport = page.viewport_size
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not displayed"
+    assert box["x"] >= 0 and box["y"] >= 0, f"{selector} starts outside the screen: {box}"
+    right, bottom = box["x"] + box["width"], box["y"] + box["height"]
+    assert right <= viewport["width"], f"{selector} ends at x={right:.0f}: {viewport}"
+    assert bottom <= viewport["height"], f"{selector} ends at y={bottom:.0f}: {viewport}"
+
+
+def wait_for_whole_rerun(page) -> None:
+    """Streamlit sends a rerun's elements one by one: wait for its last, the guide."""
+    expect(page.get_by_text("What this can and cannot do")).to_be_attached(timeout=WAIT_MS)
+    page.wait_for_timeout(300)
 
 
 def choose_source(page, name: str) -> None:
@@ -146,10 +222,8 @@ def test_uploading_a_text_file_shows_an_error_not_a_traceback(page):
     expect(page.locator(PREDICTED)).to_have_count(0)
 
 
-def test_layout_fits_every_width_without_horizontal_overflow(page, tmp_path):
-    keep = os.environ.get("DIGITREC_SCREENSHOTS")
-    folder = Path(keep) if keep else tmp_path
-    folder.mkdir(parents=True, exist_ok=True)
+def test_layout_fits_every_width_without_horizontal_overflow(page, screenshots):
+    folder = screenshots
     draw(page, 7)
     expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
     for width in WIDTHS:
@@ -196,3 +270,37 @@ def test_clear_button_empties_the_canvas(page):
     page.wait_for_timeout(500)  # the fresh canvas mounts after the rerun's last element
     draw(page, 7)
     expect(page.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
+
+
+def test_phone_shows_the_whole_canvas_and_the_answer_without_scrolling(phone, screenshots):
+    """Drawing with a finger at 390x844, the digit and its confidence stay in sight."""
+    expect(phone.locator(ANSWER_LINE)).to_have_text(re.compile("Draw a digit below"))
+    before = phone.locator(DRAWING_LAYER).bounding_box()
+    draw_with_finger(phone, 7)
+    expect(phone.locator(ANSWER_LINE)).to_have_text(
+        re.compile(r"^7 · confidence (> )?\d+(\.\d)?%$"), timeout=WAIT_MS
+    )
+    wait_for_whole_rerun(phone)
+    phone.screenshot(path=str(screenshots / "phone-390x844.png"))
+    assert phone.evaluate(SCROLLED) == 0, "the page scrolled while drawing"
+    assert_in_view(phone, DRAWING_LAYER)
+    assert_in_view(phone, f"{ANSWER_LINE} strong")  # the digit
+    assert_in_view(phone, ANSWER_LINE)  # with its confidence
+    assert phone.locator(DRAWING_LAYER).bounding_box() == before, "the canvas moved"
+    # The large answer beside the canvas would only repeat it far below: phones hide it.
+    expect(phone.locator(PREDICTED)).to_be_hidden()
+    expect(phone.locator(CHART)).to_be_attached()
+
+
+def test_desktop_shows_the_whole_canvas_and_the_answer_without_scrolling(desktop, screenshots):
+    draw(desktop, 7)
+    expect(desktop.locator(PREDICTED)).to_have_text("7", timeout=WAIT_MS)
+    wait_for_whole_rerun(desktop)
+    desktop.screenshot(path=str(screenshots / "desktop-1280x900.png"))
+    assert desktop.evaluate(SCROLLED) == 0
+    for selector in (DRAWING_LAYER, PREDICTED, CONFIDENCE, CHART):
+        assert_in_view(desktop, selector)
+    expect(desktop.locator(ANSWER_LINE)).to_be_hidden()  # the one-line answer is for phones
+    desktop.set_viewport_size({"width": DESKTOP["width"], "height": 1400})  # the whole page
+    desktop.wait_for_timeout(400)
+    desktop.screenshot(path=str(screenshots / "desktop-1280-full.png"))
