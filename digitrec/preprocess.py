@@ -25,6 +25,48 @@ MNIST_CENTRE = (14.0, 14.0)
 # more time per image and read no more of the realistic checks correctly.)
 WORK_MAX_SIDE = 192
 WORK_MIN_SIDE = 112
+# Pictures up to this size go through the pipeline whole: canvases (280 px), MNIST-sized and
+# training images (28-256 px) keep exactly the outputs a model was trained on.
+DIRECT_MAX_SIDE = 300
+# Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
+# height is still ~20 pixels tall there, and the search costs a few milliseconds.
+LOCATE_SIDE = 512
+# The paper around a pixel is the median of a window this share of the longer side: more
+# than twice the widest pen stroke (a digit 30% of the frame's height, written with a felt
+# pen, has strokes ~1/25 of the longer side). In the crop, where the digit fills most of
+# the picture, the window is half the crop.
+LOCATE_WINDOW_SHARE = 8
+# Light marks must be this much stronger than dark ones to be taken for the ink.
+LIGHT_INK_MARGIN = 1.5
+# Ink is what stands out at least this much compared with the strongest mark (pen ink is
+# darker than printed ruling, which is often faint) ...
+INK_SHARE_OF_PEAK = 0.5
+# ... and clearly more than the paper's grain.
+LOCATE_SEPARATION = 4.0
+# A straight mark longer than this share of the picture is a ruled line, not a stroke: a
+# digit is at most ~30% of a frame's height, a page's lines cross most of it.
+LINE_SHARE = 0.45
+# Width, in searched pixels, painted over a found line (its thickness plus Hough's jitter).
+LINE_WIDTH = 3
+# Breaks (pixels) bridged along a line: noise and JPEG leave small gaps in faint lines.
+LINE_GAP = 3
+# Distance resolution of the line search (pixels): two, so that a line slightly turned from
+# the pixel grid still falls into one bin.
+LINE_RHO = 2
+# In the crop, ruled lines are told by their faintness too: any mark a fifth as strong as the
+# pen counts, so the whole of a line is found.
+CROP_INK_SHARE_OF_PEAK = 0.2
+# In the crop a line crosses from border to border: both its ends lie within this share of
+# the shorter side from a border, while the digit keeps CROP_MARGIN (~19% of the crop) away.
+LINE_END_SHARE = 0.08
+# Width of the band lightened along a line found in the crop, as a share of the crop: a
+# thick printed line in a crop that was not shrunk. Paper in the band is not changed (its
+# ink response is nil), pen ink is lightened by the line's depth at most.
+LINE_BAND_SHARE = 1 / 40
+# Paper kept around the digit's box on each side, as a share of the box's longer side.
+CROP_MARGIN = 0.3
+# The crop is shrunk to at most this size: the pipeline's working size, with room to spare.
+CROP_SIDE = 2 * WORK_MAX_SIDE
 # Below this separation between ink and paper (on a 0..1 scale) there is nothing to read.
 MIN_CONTRAST = 0.08
 # Ink and background must be told apart by more than the background's own noise.
@@ -43,6 +85,11 @@ STROKE_RANGE = (1.8, 3.6)
 def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     """Return the 28x28 uint8 MNIST-style image of the digit in ``grey``, or None.
 
+    A large picture (a phone photo of a page) is first searched for the digit at a small
+    size; the digit is then cut out of the full-resolution picture, ruled lines removed,
+    and only that crop is made MNIST-like, so that a digit a tenth of the frame tall keeps
+    its detail. Pictures up to ``DIRECT_MAX_SIDE`` go straight through the pipeline.
+
     Parameters
     ----------
     grey : 2-D uint8 array, any size, either polarity.
@@ -54,6 +101,14 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     """
     if grey.ndim != 2:
         raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
+    if max(grey.shape) <= DIRECT_MAX_SIDE:
+        return _digit_to_mnist(grey)
+    crop = _cut_out_digit(grey)
+    return None if crop is None else _digit_to_mnist(crop)
+
+
+def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
+    """The pipeline proper, for a picture in which the digit is the main thing."""
     if min(grey.shape) < 3:
         return None
     work, scale_up = _working_copy(grey)
@@ -70,6 +125,142 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     if mask is None:
         return None
     return _render_like_mnist(mask)
+
+
+def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
+    """Find the digit in a small copy of a large picture; return it cut from the original.
+
+    The crop is returned at a size the pipeline works at, with ruled lines painted over,
+    or None when the picture holds nothing that looks like a digit.
+    """
+    factor = LOCATE_SIDE / max(grey.shape)
+    small = _resize(grey, factor, cv2.INTER_AREA)
+    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1)
+    mask = _strong_ink(ink, INK_SHARE_OF_PEAK)
+    if mask is None:
+        return None
+    lines = _draw(_straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
+    mask[lines > 0] = 0
+    box = _digit_box(mask)
+    if box is None:
+        return None
+    x, y, w, h = (v / factor for v in box)
+    # Context around the digit: enough paper for the background estimate and the margin.
+    pad = CROP_MARGIN * max(w, h) + 2.0 / factor
+    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
+    x1, y1 = min(grey.shape[1], int(x + w + pad) + 1), min(grey.shape[0], int(y + h + pad) + 1)
+    crop = grey[y0:y1, x0:x1]
+    shrink = min(1.0, CROP_SIDE / max(crop.shape))
+    if shrink < 1.0:
+        crop = _resize(crop, shrink, cv2.INTER_AREA)
+    return _paint_over_lines(crop)
+
+
+def _ink_response(grey: np.ndarray, kernel_side: int) -> tuple[np.ndarray, bool]:
+    """How much each pixel stands out, as ink, from the paper around it (uint8, 0 = paper),
+    and whether the ink is dark.
+
+    The paper is the median of a window wider than any stroke: it follows the lamp's
+    gradient, a shadow, and the straight edges of the paper and the table, so that what
+    differs from it is strokes, lines and dots. Ink is taken to be dark unless light marks
+    are clearly the stronger (chalk, a light-on-dark canvas): near the paper's corners
+    both polarities show up, and a whole-picture test is fooled when a shadow or the table
+    covers half of it.
+    """
+    paper = cv2.medianBlur(grey, kernel_side)
+    dark_marks, light_marks = cv2.subtract(paper, grey), cv2.subtract(grey, paper)
+    if _peak(light_marks) > LIGHT_INK_MARGIN * _peak(dark_marks):
+        return light_marks, False
+    return dark_marks, True
+
+
+def _peak(ink: np.ndarray) -> float:
+    """The strongest mark away from the borders, blurred so that one noisy pixel cannot
+    set it (at the borders the median window is lopsided)."""
+    border = max(1, min(ink.shape) // 16)
+    return float(cv2.GaussianBlur(ink[border:-border, border:-border], (3, 3), 0).max())
+
+
+def _strong_ink(ink: np.ndarray, share_of_peak: float) -> np.ndarray | None:
+    """Pixels that stand out as strongly as the strongest mark does, or None if none do."""
+    peak = _peak(ink)
+    paper = float(np.median(ink))
+    spread = 1.4826 * float(np.median(np.abs(ink.astype(np.float32) - paper)))
+    if peak - paper < 255 * MIN_CONTRAST or peak - paper < LOCATE_SEPARATION * spread:
+        return None
+    return (ink > max(share_of_peak * peak, paper + LOCATE_SEPARATION * spread)).astype(np.uint8)
+
+
+def _straight_marks(mask: np.ndarray, min_length: float) -> np.ndarray:
+    """Segments (x0, y0, x1, y1) of the straight marks in ``mask`` at least ``min_length`` long.
+
+    The mask is thickened first: a thin line slightly turned from the pixel grid steps
+    sideways, and the segment search follows a one-pixel corridor.
+    """
+    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    found = cv2.HoughLinesP(
+        thick,
+        LINE_RHO,
+        np.pi / 360,
+        int(min_length / 4),
+        minLineLength=min_length,
+        maxLineGap=LINE_GAP,
+    )
+    return np.empty((0, 4), np.int32) if found is None else found.reshape(-1, 4)
+
+
+def _draw(segments: np.ndarray, shape: tuple[int, ...], width: int) -> np.ndarray:
+    lines = np.zeros(shape, np.uint8)
+    for x0, y0, x1, y1 in segments:
+        cv2.line(lines, (int(x0), int(y0)), (int(x1), int(y1)), 1, width)
+    return lines
+
+
+def _digit_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it.
+
+    Marks touching the picture's border (the table's edge, a cut-off shadow) are not it, nor
+    are marks larger than a digit can be (what is left of a grid whose lines are broken).
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    x, y, w, h = (stats[:, i] for i in range(4))
+    inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    inside &= np.maximum(w, h) < LINE_SHARE * max(mask.shape)
+    inside[0] = False
+    if not inside.any():
+        return None
+    keep = inside[labels].astype(np.uint8)
+    digit = _keep_digit_components(keep)
+    return None if digit is None else cv2.boundingRect(digit)
+
+
+def _paint_over_lines(crop: np.ndarray) -> np.ndarray:
+    """Lighten the ruled lines that cross the crop back to paper, keeping the pen's ink.
+
+    In the crop a line runs from border to border, which no stroke of the digit (kept a
+    margin away from the borders) does. Each pixel near a line is raised by the line's own
+    depth at most: line pixels become paper, where the pen crossed a line its darker ink is
+    left.
+    """
+    ink, dark = _ink_response(crop, (max(crop.shape) // 2) | 1)
+    mask = _strong_ink(ink, CROP_INK_SHARE_OF_PEAK)
+    if mask is None:
+        return crop
+    height, width = crop.shape
+    edge = LINE_END_SHARE * min(crop.shape) + 2
+    segments = _straight_marks(mask, 0.5 * min(crop.shape))
+    x0, y0, x1, y1 = (segments[:, i] for i in range(4))
+    near_x0 = np.minimum.reduce([x0, y0, width - 1 - x0, height - 1 - y0]) <= edge
+    near_x1 = np.minimum.reduce([x1, y1, width - 1 - x1, height - 1 - y1]) <= edge
+    crossing = segments[near_x0 & near_x1]
+    if len(crossing) == 0:
+        return crop
+    band = _draw(crossing, crop.shape, max(3, round(max(crop.shape) * LINE_BAND_SHARE)))
+    lines = (band > 0) & (mask > 0)
+    depth = np.uint8(np.percentile(ink[lines], 75)) if lines.any() else np.uint8(0)
+    lift = np.minimum(ink, depth) * band
+    return cv2.add(crop, lift) if dark else cv2.subtract(crop, lift)
 
 
 def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:

@@ -5,6 +5,8 @@ inputs it was not trained on:
 
 - :func:`photo_of_paper`: dark ink on unevenly lit paper, sensor noise, blur, JPEG, at a
   random size and position (a phone photo or a scan);
+- :func:`phone_photo`: a 12 MP phone photo of a notebook page (ruled, squared or plain) with
+  one small digit somewhere on it, the paper's edge and the table, shadow, noise, a stray dot;
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
@@ -22,6 +24,8 @@ from PIL import Image
 from digitrec import augment
 
 CANVAS = 280
+# A 12-megapixel phone camera's frame (4:3), the size most phone photos arrive in.
+PHONE_FRAME = (3024, 4032)
 
 
 def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
@@ -55,6 +59,162 @@ def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=int(rng.integers(40, 92)))
     return buffer.getvalue()
+
+
+def phone_photo(
+    digit: np.ndarray,
+    rng: np.random.Generator,
+    paper: str | None = None,
+    height: float | None = None,
+    dot: bool | None = None,
+) -> bytes:
+    """A 12 MP JPEG phone photo of a page with ``digit`` (28x28, ink bright) written on it.
+
+    The digit is 5-30% of the frame's height (or ``height``), anywhere on the page; the page
+    is ``paper`` ("ruled", "squared" or "plain"; random by default), slightly turned, and
+    sometimes shows its edge and the darker table; the lamp leaves a gradient and often a
+    soft shadow; sensor noise, a stray dot of ink (``dot``; often, by default) and JPEG
+    finish it. Either orientation.
+    """
+    shape = PHONE_FRAME if rng.random() < 0.5 else PHONE_FRAME[::-1]
+    frame_h, frame_w = shape
+    table = rng.uniform(0.15, 0.55) * np.array([1.0, rng.uniform(0.8, 1.0), rng.uniform(0.6, 1.0)])
+    paper_colour = rng.uniform(0.8, 0.97) * np.array(
+        [1.0, rng.uniform(0.96, 1.0), rng.uniform(0.9, 1.0)]
+    )
+    sheet = _sheet_mask(shape, rng)
+    layers = [(sheet, paper_colour)]
+    kind = paper or str(rng.choice(["ruled", "squared", "plain"]))
+    if kind != "plain":
+        lines, colour = _ruling(shape, kind, rng)
+        layers.append((lines * sheet, colour))
+    digit_h = int(frame_h * (height if height is not None else rng.uniform(0.05, 0.30)))
+    with_dot = rng.random() < 0.7 if dot is None else dot
+    layers += _ink_layers(digit, digit_h, shape, sheet, rng, with_dot)
+    photo = np.empty((frame_h, frame_w, 3), np.float32)
+    photo[:] = table.astype(np.float32)
+    for alpha, colour in layers:
+        for c in range(3):  # cv2 blends one plane at a time without full-size temporaries
+            plane = photo[:, :, c]
+            plane += alpha * np.float32(colour[c]) - alpha * plane
+    light = _uneven_light((frame_h // 16, frame_w // 16), rng)
+    if rng.random() < 0.5:
+        light *= _soft_shadow(light.shape, rng)
+    light = cv2.resize(light, (frame_w, frame_h), interpolation=cv2.INTER_LINEAR)
+    photo *= light[..., None]
+    blur = rng.uniform(0.0, 2.0)
+    if blur > 0.5:
+        photo = cv2.GaussianBlur(photo, (0, 0), blur)
+    image = np.clip(photo * 255.0, 0, 255).astype(np.uint8)
+    # Sensor noise, drawn once on a tile and laid at random offsets: the same look as fresh
+    # noise everywhere at a fraction of a 36-million-sample draw.
+    tile = rng.normal(0.0, rng.uniform(1.0, 8.0), (512, 512, 3)).astype(np.float32)
+    reps = (-(-frame_h // 512) + 1, -(-frame_w // 512) + 1, 1)
+    top, left = int(rng.integers(512)), int(rng.integers(512))
+    noise = np.tile(tile, reps)[top : top + frame_h, left : left + frame_w]
+    image = cv2.add(image, noise, dtype=cv2.CV_8U)
+    buffer = io.BytesIO()
+    Image.fromarray(image, "RGB").save(buffer, "JPEG", quality=int(rng.integers(70, 95)))
+    return buffer.getvalue()
+
+
+def _sheet_mask(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """Where the paper is: the whole frame, or a slightly turned sheet whose edge shows."""
+    frame_h, frame_w = shape
+    mask = np.zeros(shape, np.float32)
+    if rng.random() < 0.5:
+        mask[:] = 1.0
+        return mask
+    # The sheet covers most of the frame; one or two of its edges fall inside the picture.
+    angle = np.deg2rad(rng.uniform(-6, 6))
+    inset = rng.uniform(0.0, 0.15, 4) * np.array([frame_w, frame_h, frame_w, frame_h])
+    inset[rng.choice(4, int(rng.integers(2, 4)), replace=False)] = -0.2 * max(shape)
+    corners = np.array(
+        [
+            [inset[0], inset[1]],
+            [frame_w - inset[2], inset[1]],
+            [frame_w - inset[2], frame_h - inset[3]],
+            [inset[0], frame_h - inset[3]],
+        ]
+    )
+    centre = corners.mean(axis=0)
+    turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    corners = (corners - centre) @ turn.T + centre
+    cv2.fillConvexPoly(mask, np.round(corners * 16).astype(np.int32), 1.0, cv2.LINE_AA, 4)
+    return mask
+
+
+def _ruling(
+    shape: tuple[int, int], kind: str, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Printed lines of a ruled (every 6-10 mm) or squared (5 mm) page, slightly turned."""
+    frame_h, frame_w = shape
+    side = max(shape)
+    # A page photographed whole spans ~250 mm over the longer side.
+    per_mm = side / rng.uniform(180, 300)
+    spacing = per_mm * (rng.uniform(6, 10) if kind == "ruled" else 5.0)
+    width = max(1, round(per_mm * rng.uniform(0.15, 0.4)))
+    angle = np.deg2rad(rng.uniform(-4, 4))
+    lines = np.zeros(shape, np.uint8)
+    centre = np.array([frame_w / 2, frame_h / 2])
+    directions = [np.array([np.cos(angle), np.sin(angle)])]
+    if kind == "squared":
+        directions.append(np.array([-np.sin(angle), np.cos(angle)]))
+    offset = rng.uniform(0, spacing)
+    for along in directions:
+        across = np.array([-along[1], along[0]])
+        for k in np.arange(-side, side, spacing):
+            middle = centre + (k + offset) * across
+            ends = np.round(np.array([middle - side * along, middle + side * along]) * 16)
+            cv2.line(lines, *[tuple(int(v) for v in p) for p in ends], 255, width, cv2.LINE_AA, 4)
+    colour = rng.choice([[0.55, 0.7, 0.9], [0.6, 0.6, 0.6], [0.45, 0.55, 0.8]])
+    return lines.astype(np.float32) * np.float32(rng.uniform(0.5, 1.0) / 255.0), colour
+
+
+def _ink_layers(
+    digit: np.ndarray,
+    digit_h: int,
+    shape: tuple[int, int],
+    sheet: np.ndarray,
+    rng: np.random.Generator,
+    dot: bool,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The digit in pen ink at a random place on the sheet, and a stray dot of the same ink."""
+    frame_h, frame_w = shape
+    ink = cv2.resize(digit, (digit_h, digit_h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    ink = np.clip((ink / 255.0 - 0.2) / 0.6, 0.0, 1.0)  # pen ink saturates, as on paper
+    colour = rng.choice([[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]) * rng.uniform(
+        0.5, 1.3
+    )
+    alpha = np.zeros(shape, np.float32)
+    margin = digit_h // 4
+    for _ in range(50):  # a place whose corners all lie on the paper
+        top = int(rng.integers(margin, frame_h - digit_h - margin))
+        left = int(rng.integers(margin, frame_w - digit_h - margin))
+        corners = sheet[[top, top, top + digit_h, top + digit_h], [left, left + digit_h] * 2]
+        if corners.min() > 0.99:
+            break
+    alpha[top : top + digit_h, left : left + digit_h] = ink
+    if dot:
+        # A dot a few pen widths across, well away from the digit.
+        radius = int(digit_h * rng.uniform(0.03, 0.06)) + 2
+        while True:
+            y, x = int(rng.integers(frame_h)), int(rng.integers(frame_w))
+            if abs(y - top - digit_h / 2) > digit_h and abs(x - left - digit_h / 2) > digit_h:
+                break
+        cv2.circle(alpha, (x, y), radius, 1.0, -1, cv2.LINE_AA)
+    return [(alpha, colour)]
+
+
+def _soft_shadow(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The shadow of the phone or a hand: a darker half-plane with a soft edge."""
+    rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    across = np.cos(angle) * (cols / shape[1] - rng.uniform(0.2, 0.8)) + np.sin(angle) * (
+        rows / shape[0] - rng.uniform(0.2, 0.8)
+    )
+    edge = 1.0 / (1.0 + np.exp(-across / rng.uniform(0.02, 0.08)))
+    return (1.0 - rng.uniform(0.2, 0.45) * edge).astype(np.float32)
 
 
 def _uneven_light(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

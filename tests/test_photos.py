@@ -1,0 +1,74 @@
+"""A small digit in a large phone photo of a page: found, cut out and read at full detail."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitrec import renders
+from digitrec.imageio import load_grey
+from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
+
+from .images import drawn_digit
+
+
+@pytest.mark.parametrize(
+    ("index", "paper", "height"),
+    [(0, "ruled", 0.08), (1, "ruled", 0.15), (2, "squared", 0.12), (3, "ruled", 0.25)],
+)
+def test_small_digit_in_a_12_mp_photo_is_read(recognizer, mnist_test, index, paper, height):
+    images, labels = mnist_test
+    # Fixed MNIST test digits: a 7, a 2, a 1 and a 0.
+    photo = renders.phone_photo(images[index], np.random.default_rng(index), paper, height)
+    result = recognizer.recognize(photo)
+    assert result.digit == labels[index]
+    assert result.confidence > 0.6
+
+
+def test_blank_ruled_page_gives_no_digit(recognizer):
+    blank = np.zeros((28, 28), np.uint8)  # no ink: only the page, lines, shadow and noise
+    for seed in range(2):
+        rng = np.random.default_rng(seed)
+        photo = renders.phone_photo(blank, rng, "ruled", dot=False)
+        assert recognizer.recognize(photo).digit is None
+
+
+def test_small_images_take_the_direct_path_unchanged():
+    # A 280x280 canvas digit and the same digit at MNIST size go through the pipeline as
+    # they always did: the search for a digit in a large picture does not touch them.
+    canvas = drawn_digit(3)
+    mnist_sized = cv2.resize(canvas, (28, 28), interpolation=cv2.INTER_AREA)
+    assert max(canvas.shape) <= DIRECT_MAX_SIDE
+    from digitrec.preprocess import _digit_to_mnist
+
+    for image in (canvas, mnist_sized):
+        assert np.array_equal(to_mnist(image), _digit_to_mnist(image))
+
+
+def test_digit_cut_from_a_large_picture_matches_the_small_one():
+    # The same drawing, small and on a large light page: the crop reads like the original.
+    digit = 255 - drawn_digit(4)
+    page = np.full((1500, 2000), 255, np.uint8)
+    page[600:880, 900:1180] = digit
+    small, large = to_mnist(digit), to_mnist(page)
+    assert large is not None
+    assert np.abs(small.astype(int) - large).mean() < 8
+
+
+def test_exif_rotated_phone_photo_is_turned_upright(recognizer, mnist_test):
+    from io import BytesIO
+
+    from PIL import Image
+
+    images, labels = mnist_test
+    photo = renders.phone_photo(images[0], np.random.default_rng(5), "plain", 0.2)
+    upright = load_grey(photo)
+    # The camera stored it turned; its EXIF tag (6: rotate 90 degrees clockwise) says so.
+    turned = Image.open(BytesIO(photo)).transpose(Image.Transpose.ROTATE_90)
+    exif = turned.getexif()
+    exif[0x0112] = 6
+    buffer = BytesIO()
+    turned.save(buffer, "JPEG", quality=92, exif=exif)
+    assert load_grey(buffer.getvalue()).shape == upright.shape
+    assert recognizer.recognize(buffer.getvalue()).digit == labels[0]
