@@ -6,6 +6,9 @@
   random size and position (decoded from the JPEG bytes, as an upload would be);
 - canvas on black / canvas on transparent: MNIST test digits redrawn with a thick round
   brush on a 280x280 RGBA canvas, as the app's canvas returns them;
+- small digit in 12 MP photo: MNIST test digits 5-30% of the frame's height in a 4032x3024
+  JPEG phone photo of a ruled, squared or plain page (paper edge, table, shadow, noise, a
+  stray dot); also prints the cost per photo (decode + recognize, median);
 - stroke drawings: digits drawn from hand-made pen strokes in several writing styles
   (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved;
 - UCI digits: scikit-learn's 1,797 handwritten digits (43 writers, not MNIST; 8x8 pixels,
@@ -16,6 +19,7 @@ The MNIST test set is only used here for reporting, never for training or model 
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 
@@ -74,6 +78,22 @@ def main() -> None:
         if "UCI" not in name:
             combined.append(score)
     print(f"{'mean of the four realistic checks':<32} {'':>5} {np.mean(combined):>9.2%}")
+    small_in_frame(recognizer, digits, truth, rng)
+
+
+def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:
+    """The 12 MP photo check, one photo at a time so that each one's cost can be timed."""
+    name = "small digit in 12 MP photo"
+    right, missing, seconds = 0, 0, []
+    for digit, label in zip(digits, truth):
+        photo = renders.phone_photo(digit, rng)
+        started = time.perf_counter()
+        result = recognizer.recognize(photo)
+        seconds.append(time.perf_counter() - started)
+        right += result.digit == label
+        missing += result.digit is None
+    print(f"{name:<32} {len(digits):>5} {right / len(digits):>9.2%} {missing:>9}")
+    print(f"cost per 12 MP photo (decode + recognize): median {1000 * np.median(seconds):.0f} ms")
 
 
 if __name__ == "__main__":
