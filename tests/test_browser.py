@@ -301,6 +301,6 @@ def test_desktop_shows_the_whole_canvas_and_the_answer_without_scrolling(desktop
     for selector in (DRAWING_LAYER, PREDICTED, CONFIDENCE, CHART):
         assert_in_view(desktop, selector)
     expect(desktop.locator(ANSWER_LINE)).to_be_hidden()  # the one-line answer is for phones
-    desktop.set_viewport_size({"width": DESKTOP["width"], "height": 1400})  # the whole page
+    desktop.set_viewport_size({"width": DESKTOP["width"], "height": 1250})  # the whole page
     desktop.wait_for_timeout(400)
     desktop.screenshot(path=str(screenshots / "desktop-1280-full.png"))
