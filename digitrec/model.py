@@ -76,3 +76,22 @@ def export_tflite(model: Any, path: Path) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(flatbuffer)
     return len(flatbuffer)
+
+
+def average_members(members: list[Any]) -> Any:
+    """One model whose output is the mean of the members' probabilities (one member: itself).
+
+    Served as one TFLite graph, so the ensemble costs one interpreter call per batch.
+    """
+    if len(members) == 1:
+        return members[0]
+    import keras
+    from keras import layers
+
+    inputs = keras.Input((28, 28, 1), name="pixels")
+    outputs = []
+    for index, member in enumerate(members):
+        member.name = f"member_{index}"
+        outputs.append(member(inputs))
+    averaged = layers.Average(name="probabilities")(outputs)
+    return keras.Model(inputs, averaged, name="digitrec_cnn_ensemble")

@@ -36,9 +36,11 @@ class TrainConfig:
     patience: int = 4
     validation_size: int = 6000
     augmented_copies: int = 1  # augmented variants per training digit, drawn once
-    font_digits: int = 4000  # font-rendered digits in the pool
-    # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits.
-    mix: tuple[float, float, float] = (0.5, 0.45, 0.05)
+    font_digits: int = 20000  # digits rendered from fonts (fonts/: 101 handwriting fonts)
+    pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (digitrec.pen_styles)
+    # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles.
+    mix: tuple[float, float, float, float] = (0.4, 0.4, 0.12, 0.08)
+    members: int = 1  # models trained on different seeds, served as one averaged model
     epoch_size: int = 54000
     limit: int | None = None  # use only the first N training images (tests, smoke runs)
     test_limit: int | None = None  # score on only the first N test images (tests, smoke runs)
@@ -46,6 +48,10 @@ class TrainConfig:
     dropout: float = 0.4
     seed: int = 0
     workers: int | None = None
+
+
+# The quick recipe (`train.py --fast`): one model, fewer epochs and synthetic digits.
+FAST = TrainConfig(epochs=8, members=1, font_digits=8000, pen_digits=4000)
 
 
 # ---------------------------------------------------------------- 1. Prepare the data
@@ -73,11 +79,18 @@ def augmented_pool(images, labels, copies: int, seed: int, workers=None):
 
 
 def font_pool(count: int, seed: int, workers=None):
-    fonts = augment.system_fonts()
-    if count == 0 or not fonts:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.uint8)
-    chunks = [(min(500, count - i), (seed, 99, i)) for i in range(0, count, 500)]
-    return _collect(map_chunks(_font_chunk, chunks, workers))
+    if count == 0 or not augment.training_fonts():
+        return _collect([])
+    return _collect(map_chunks(_font_chunk, _counted_chunks(count, seed, 99), workers))
+
+
+def pen_pool(count: int, seed: int, workers=None):
+    return _collect(map_chunks(_pen_chunk, _counted_chunks(count, seed, 98), workers))
+
+
+def _counted_chunks(count: int, seed: int, stream: int) -> list[tuple[int, tuple[int, ...]]]:
+    """Jobs of at most 500 samples, each with its own seed, so workers never share a stream."""
+    return [(min(500, count - i), (seed, stream, i)) for i in range(0, count, 500)]
 
 
 def _augment_chunk(job):
@@ -93,12 +106,26 @@ def _font_chunk(job):
 
     count, seed = job
     rng = np.random.default_rng(seed)
-    fonts = augment.system_fonts()
+    fonts = augment.training_fonts()
     out = []
     for _ in range(count):
         label = int(rng.integers(10))
         font = fonts[int(rng.integers(len(fonts)))]
         out.append((to_mnist(augment.font_digit(label, font, rng)), label))
+    return out
+
+
+def _pen_chunk(job):
+    from digitrec.pen_styles import STYLES, pen_digit
+    from digitrec.preprocess import to_mnist
+
+    count, seed = job
+    rng = np.random.default_rng(seed)
+    labels = sorted(STYLES)
+    out = []
+    for _ in range(count):
+        label = labels[int(rng.integers(len(labels)))]
+        out.append((to_mnist(pen_digit(label, rng)), label))
     return out
 
 
@@ -167,16 +194,24 @@ def shuffled_epochs(digits, labels, batch_size: int, seed: int):
     return epoch_batches(draw, batch_size)
 
 
-def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
-    """Run the whole recipe and write the model, its TFLite form and the model card."""
-    import keras
+@dataclass
+class Prepared:
+    """Everything a training run draws from: the pools and the validation split."""
 
-    from digitrec.allocator import keep_freed_memory
-    from digitrec.interpreter import DigitClassifier
-    from digitrec.model import build_cnn, compile_for_training, export_tflite
+    pools: list[tuple[np.ndarray, np.ndarray]]  # clean, augmented, font, pen-style digits
+    val_digits: np.ndarray
+    val_found: np.ndarray
+    val_labels: np.ndarray
+    seconds: float
 
+    def validation_data(self):
+        found = self.val_found
+        return self.val_digits[found][..., None].astype(np.float32), self.val_labels[found]
+
+
+def prepare(config: TrainConfig, log=print) -> Prepared:
+    """Split MNIST train, preprocess it, and build the augmented, font and pen-style pools."""
     started = time.time()
-    keep_freed_memory()
     images, labels = data.load_mnist("train")
     if config.limit:
         images, labels = images[: config.limit], labels[: config.limit]
@@ -184,29 +219,37 @@ def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
     (train_x, train_y), (val_x, val_y) = split_train_validation(
         images, labels, val_size, config.seed
     )
-
     log(f"Preprocessing {len(train_x)} training and {len(val_x)} validation digits ...")
     clean = preprocessed(train_x, train_y, config.workers)
     val_digits, val_found = to_mnist_many(val_x, config.workers)
     log(
         f"Augmenting: {config.augmented_copies} variant(s) per digit, "
-        f"{config.font_digits} font digits ..."
+        f"{config.font_digits} font digits, {config.pen_digits} pen-style digits ..."
     )
     augmented = augmented_pool(
         train_x, train_y, config.augmented_copies, config.seed, config.workers
     )
     fonts = font_pool(config.font_digits, config.seed, config.workers)
-    prepared_at = time.time()
-    log(
-        f"Data ready in {prepared_at - started:.0f} s: {len(clean[0])} clean, "
-        f"{len(augmented[0])} augmented, {len(fonts[0])} font digits"
-    )
+    pens = pen_pool(config.pen_digits, config.seed, config.workers)
+    pools = [clean, augmented, fonts, pens]
+    seconds = time.time() - started
+    counts = ", ".join(f"{len(y)} {name}" for (_, y), name in zip(pools, POOL_NAMES))
+    log(f"Data ready in {seconds:.0f} s: {counts} digits")
+    return Prepared(pools, val_digits, val_found, val_y, seconds)
 
-    model = build_cnn(width=config.width, dropout=config.dropout, seed=config.seed)
-    epoch_size = min(config.epoch_size, len(clean[0]) * 2)
-    dataset = mixed_epochs(
-        [clean, augmented, fonts], config.mix, epoch_size, config.batch_size, config.seed
-    )
+
+POOL_NAMES = ("clean", "augmented", "font", "pen-style")
+
+
+def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
+    """Train one CNN on fresh mixed epochs; returns ``(model, history dict)``."""
+    import keras
+
+    from digitrec.model import build_cnn, compile_for_training
+
+    model = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
+    epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
+    dataset = mixed_epochs(prepared.pools, config.mix, epoch_size, config.batch_size, seed)
     schedule = keras.optimizers.schedules.CosineDecay(
         config.learning_rate, config.epochs * len(dataset)
     )
@@ -216,22 +259,60 @@ def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
     )
     history = model.fit(
         dataset,
-        validation_data=(val_digits[val_found][..., None].astype(np.float32), val_y[val_found]),
+        validation_data=prepared.validation_data(),
         epochs=config.epochs,
         callbacks=[stop],
         verbose=2,
     )
-    trained_at = time.time()
+    return _without_optimizer(model, config, seed), {
+        k: [round(float(v), 5) for v in values] for k, values in history.history.items()
+    }
 
+
+def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
+    """Run the whole recipe and write the model, its TFLite form and the model card."""
+    from digitrec.allocator import keep_freed_memory
+
+    started = time.time()
+    keep_freed_memory()
+    prepared = prepare(config, log)
+    members, histories = [], []
+    for member in range(config.members):
+        log(f"Training model {member + 1} of {config.members} ...")
+        model, history = fit_member(config, prepared, config.seed + member)
+        members.append(model)
+        histories.append(history)
+    training_seconds = time.time() - started - prepared.seconds
+    return write_model(members, histories, config, prepared, out_dir, training_seconds, log)
+
+
+def write_model(
+    members,
+    histories,
+    config: TrainConfig,
+    prepared: Prepared,
+    out_dir: Path,
+    training_seconds: float,
+    log=print,
+    trained_on: str | None = None,
+) -> dict:
+    """Average the members into one model, export it, score it, and write the model card."""
+    from digitrec.interpreter import DigitClassifier
+    from digitrec.model import average_members, export_tflite
+
+    started = time.time()
+    model = average_members(members)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     keras_path, tflite_path = out_dir / "digitrec_cnn.keras", out_dir / "digitrec_cnn.tflite"
-    _without_optimizer(model, config).save(keras_path)
+    model.save(keras_path)
     tflite_bytes = export_tflite(model, tflite_path)
 
     log("Scoring the exported model on the validation split and the MNIST test set ...")
     classifier = DigitClassifier(tflite_path)
-    validation = score(classifier.probabilities, val_digits, val_y, val_found)
+    validation = score(
+        classifier.probabilities, prepared.val_digits, prepared.val_labels, prepared.val_found
+    )
     test_x, test_y = data.load_mnist("test")
     test_x, test_y = test_x[: config.test_limit], test_y[: config.test_limit]
     test_digits, test_found = to_mnist_many(test_x, config.workers)
@@ -244,40 +325,41 @@ def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
             "tflite_bytes": tflite_bytes,
         },
         "parameters": int(model.count_params()),
+        "members": len(members),
         "config": asdict(config),
-        "epochs_run": len(history.history["loss"]),
-        "best_epoch": int(np.argmax(history.history["val_accuracy"])) + 1,
-        "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items()},
-        "training_seconds": round(trained_at - prepared_at, 1),
-        "total_seconds": round(time.time() - started, 1),
+        "epochs_run": [len(h["loss"]) for h in histories],
+        "best_epoch": [int(np.argmax(h["val_accuracy"])) + 1 for h in histories],
+        "history": histories,
+        "data_seconds": round(prepared.seconds, 1),
+        "training_seconds": round(training_seconds, 1),
+        "trained_on": trained_on or f"{platform.machine()}, {_cpu_count()} CPU cores",
         "data": {
-            "train_digits": {
-                "clean": len(clean[0]),
-                "augmented": len(augmented[0]),
-                "fonts": len(fonts[0]),
-            },
-            "fonts": [p.name for p in augment.system_fonts()],
+            "train_digits": {name: len(y) for (_, y), name in zip(prepared.pools, POOL_NAMES)},
+            "fonts": [
+                p.parent.name if p.suffix == ".woff2" else p.name for p in augment.training_fonts()
+            ],
             "mnist_md5": {name: data.content_md5(data.data_dir() / name) for name in data.FILES},
         },
         "validation": validation,
         "mnist_test": test,
         "versions": _versions(),
-        "machine": f"{platform.machine()}, {_cpu_count()} CPU cores",
+        "exported_on": f"{platform.machine()}, {_cpu_count()} CPU cores",
+        "export_seconds": round(time.time() - started, 1),
         "model_sha256": hashlib.sha256(tflite_path.read_bytes()).hexdigest(),
     }
     (out_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
     log(
-        f"MNIST test accuracy {test['accuracy']:.4%} (validation {validation['accuracy']:.4%}); "
-        f"{card['total_seconds']:.0f} s in all. Wrote {out_dir}/"
+        f"MNIST test accuracy {test['accuracy']:.4%} (validation {validation['accuracy']:.4%}). "
+        f"Wrote {out_dir}/"
     )
     return card
 
 
-def _without_optimizer(model, config: TrainConfig):
+def _without_optimizer(model, config: TrainConfig, seed: int):
     """An uncompiled copy holding only the weights: Adam's state would triple the file."""
     from digitrec.model import build_cnn
 
-    inference = build_cnn(width=config.width, dropout=config.dropout, seed=config.seed)
+    inference = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
     inference.set_weights(model.get_weights())
     return inference
 

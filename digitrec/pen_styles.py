@@ -1,0 +1,142 @@
+"""Handwriting styles MNIST hardly has, drawn as pen strokes with the canvas's round brush.
+
+Each style is a few strokes in a unit box (x right, y down) with random proportions; a
+random slant, rotation and wobble make every sample different. These are the styles that an
+MNIST-only model misreads on real handwriting (issue 10; UNIPEN validation replay):
+
+- 0 with a slash through it (Ø), or with a bar across;
+- 1 with a long up-stroke (the continental 1), with or without a base;
+- 2 with a loop at the bottom left;
+- 4 open at the top, like "Ч";
+- 7 with a crossbar, and with a hook at the left end of its top bar;
+- 9 in one stroke: a small head and a long straight tail.
+
+Training data only: the checks in :mod:`digitrec.renders` and the UNIPEN replay are not
+drawn from these shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from digitrec.strokes import draw
+
+Stroke = list[tuple[float, float]]
+# The image the strokes are drawn on, and the digit's height within it: room for the slant.
+SIDE = 128
+HEIGHT_RANGE = (70, 105)
+# Brush diameter as a share of the digit's height: hairline pen to felt marker.
+BRUSH_SHARE = (0.05, 0.2)
+WOBBLE = np.exp(-0.5 * (np.arange(-12, 13) / 4.0) ** 2)
+WOBBLE /= WOBBLE.sum()
+
+
+def pen_digit(label: int, rng: np.random.Generator) -> np.ndarray:
+    """A ``SIDE`` x ``SIDE`` uint8 drawing (ink bright) of ``label`` in one of its styles."""
+    strokes = STYLES[label](rng)
+    linear = _slant(rng)
+    strokes = [_wobble((np.asarray(s, np.float64) - 0.5) @ linear.T + 0.5, rng) for s in strokes]
+    height = rng.uniform(*HEIGHT_RANGE)
+    brush = max(2.0, height * rng.uniform(*BRUSH_SHARE))
+    centre = tuple(SIDE / 2 + rng.normal(0, 4, 2))
+    return draw(strokes, height, brush, centre, SIDE)
+
+
+def _arc(cx, cy, rx, ry, start, end, n=16) -> Stroke:
+    angles = np.deg2rad(np.linspace(start, end, n))
+    return [(cx + rx * np.cos(a), cy + ry * np.sin(a)) for a in angles]
+
+
+def _slashed_zero(rng) -> list[Stroke]:
+    rx = rng.uniform(0.22, 0.38)
+    start = rng.uniform(-120, -60)
+    oval = _arc(0.5, 0.5, rx, 0.5, start, start + rng.uniform(340, 380), 24)
+    if rng.random() < 0.2:  # a bar across the middle instead of a slash
+        half = rx * rng.uniform(0.9, 1.3)
+        return [oval, [(0.5 - half, 0.5), (0.5 + half, 0.5)]]
+    reach = rng.uniform(0.45, 0.8)
+    lean = reach * np.tan(np.deg2rad(rng.uniform(15, 55)))
+    return [oval, [(0.5 - lean, 0.5 + reach), (0.5 + lean, 0.5 - reach)]]
+
+
+def _continental_one(rng) -> list[Stroke]:
+    length = rng.uniform(0.2, 0.6)
+    angle = np.deg2rad(rng.uniform(15, 65))
+    top = (0.5, 0.0)
+    flag = (0.5 - length * np.cos(angle), length * np.sin(angle))
+    strokes = [[flag, top, (0.5, 1.0)]]
+    if rng.random() < 0.35:
+        half = rng.uniform(0.15, 0.3)
+        strokes.append([(0.5 - half, 1.0), (0.5 + half, 1.0)])
+    return strokes
+
+
+def _looped_two(rng) -> list[Stroke]:
+    head = _arc(0.5, 0.28, 0.3, 0.26, 190, 380)
+    loop_x, loop_r = rng.uniform(0.2, 0.3), rng.uniform(0.06, 0.12)
+    loop = _arc(loop_x, 0.88 - loop_r, loop_r, loop_r, 0, 340, 10)
+    return [[*head, (loop_x + loop_r, 0.88 - loop_r), *loop, (0.9, rng.uniform(0.9, 1.0))]]
+
+
+def _open_four(rng) -> list[Stroke]:
+    right = rng.uniform(0.65, 0.8)
+    bend = rng.uniform(0.4, 0.6)
+    left = [(0.2, 0.0), (0.18, bend - 0.1), *_arc(0.38, bend - 0.1, 0.2, 0.1, 180, 90, 6)]
+    left.append((right + rng.uniform(0.0, 0.15), bend - rng.uniform(0.0, 0.08)))
+    return [left, [(right, 0.0), (right - rng.uniform(0, 0.1), 1.0)]]
+
+
+def _styled_seven(rng) -> list[Stroke]:
+    foot = rng.uniform(0.3, 0.55)
+    main: Stroke = [(0.1, 0.0), (0.9, 0.0), (foot, 1.0)]
+    if rng.random() < 0.4:  # a hook down at the left end of the top bar
+        main.insert(0, (0.1 + rng.uniform(-0.05, 0.05), rng.uniform(0.12, 0.25)))
+    strokes = [main]
+    if rng.random() < 0.7:
+        row = rng.uniform(0.45, 0.6)
+        across = 0.9 + (foot - 0.9) * row
+        half = rng.uniform(0.15, 0.28)
+        strokes.append([(across - half, row), (across + half, row)])
+    return strokes
+
+
+def _one_stroke_nine(rng) -> list[Stroke]:
+    radius = rng.uniform(0.12, 0.24)
+    cx, cy = 0.5, radius + 0.01
+    start = rng.uniform(-20, 20)
+    head = _arc(cx, cy, radius * rng.uniform(1.0, 1.3), radius, start, start - 360, 20)
+    tail_x = cx + radius + rng.uniform(-0.35, 0.1)
+    return [[*head, (cx + radius, cy + radius * 0.5), (tail_x, 1.0)]]
+
+
+STYLES: dict[int, Callable[[np.random.Generator], list[Stroke]]] = {
+    0: _slashed_zero,
+    1: _continental_one,
+    2: _looped_two,
+    4: _open_four,
+    7: _styled_seven,
+    9: _one_stroke_nine,
+}
+
+
+def _slant(rng: np.random.Generator) -> np.ndarray:
+    """One slant, rotation and squeeze for all of a digit's strokes."""
+    angle = np.deg2rad(rng.uniform(-12, 12))
+    shear = rng.uniform(-0.35, 0.2)  # forward slant more often than backward
+    squeeze = rng.uniform(0.7, 1.2)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return rotation @ np.array([[1.0, shear], [0.0, 1.0]]) @ np.diag([squeeze, 1.0])
+
+
+def _wobble(stroke: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A hand is not a ruler: resample the stroke densely and bend it a little, smoothly."""
+    lengths = np.r_[0.0, np.cumsum(np.hypot(*np.diff(stroke, axis=0).T))]
+    if lengths[-1] == 0:
+        return stroke
+    steps = np.linspace(0.0, lengths[-1], max(len(WOBBLE), int(lengths[-1] * 40)))
+    dense = np.column_stack([np.interp(steps, lengths, stroke[:, k]) for k in (0, 1)])
+    # White noise smoothed over ~10 samples: bends of about 1.5% of the digit's height.
+    noise = rng.normal(0.0, 0.06, dense.shape)
+    return dense + np.column_stack([np.convolve(noise[:, k], WOBBLE, mode="same") for k in (0, 1)])
