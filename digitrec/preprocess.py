@@ -26,8 +26,10 @@ MNIST_CENTRE = (14.0, 14.0)
 WORK_MAX_SIDE = 192
 WORK_MIN_SIDE = 112
 # Pictures up to this size go through the pipeline whole: canvases (280 px), MNIST-sized and
-# training images (28-256 px) keep exactly the outputs a model was trained on.
-DIRECT_MAX_SIDE = 300
+# training images (28-256 px) keep exactly the outputs a model was trained on, and the
+# search read cropped photos of paper (300-800 px, digit a third of the frame or more) 3%
+# worse than the whole-picture pipeline, which keeps enough detail at that size.
+DIRECT_MAX_SIDE = 1024
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
 LOCATE_SIDE = 512
@@ -63,6 +65,9 @@ LINE_END_SHARE = 0.08
 # thick printed line in a crop that was not shrunk. Paper in the band is not changed (its
 # ink response is nil), pen ink is lightened by the line's depth at most.
 LINE_BAND_SHARE = 1 / 40
+# A digit at least this share of the picture's longer side keeps enough detail in the whole
+# picture's pipeline (~70 px at its working size), which reads such photos better than a crop.
+WHOLE_PICTURE_SHARE = 0.35
 # Paper kept around the digit's box on each side, as a share of the box's longer side.
 CROP_MARGIN = 0.3
 # The crop is shrunk to at most this size: the pipeline's working size, with room to spare.
@@ -130,8 +135,9 @@ def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
 def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     """Find the digit in a small copy of a large picture; return it cut from the original.
 
-    The crop is returned at a size the pipeline works at, with ruled lines painted over,
-    or None when the picture holds nothing that looks like a digit.
+    The crop is returned at a size the pipeline works at, with ruled lines painted over;
+    a digit that fills much of the picture is returned as the whole picture, and None when
+    the picture holds nothing that looks like a digit.
     """
     factor = LOCATE_SIDE / max(grey.shape)
     small = _resize(grey, factor, cv2.INTER_AREA)
@@ -144,6 +150,8 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     box = _digit_box(mask)
     if box is None:
         return None
+    if max(box[2], box[3]) >= WHOLE_PICTURE_SHARE * max(small.shape):
+        return grey
     x, y, w, h = (v / factor for v in box)
     # Context around the digit: enough paper for the background estimate and the margin.
     pad = CROP_MARGIN * max(w, h) + 2.0 / factor
