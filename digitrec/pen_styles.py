@@ -66,11 +66,14 @@ def _continental_one(rng) -> list[Stroke]:
     angle = np.deg2rad(rng.uniform(15, 65))
     top = (0.5, 0.0)
     flag = (0.5 - length * np.cos(angle), length * np.sin(angle))
-    strokes = [[flag, top, (0.5, 1.0)]]
-    if rng.random() < 0.35:
+    stroke = [flag, top, (0.5, 1.0)]
+    roll = rng.random()
+    if roll < 0.2:  # the base drawn on without lifting the pen
+        stroke += [(0.5 - rng.uniform(0.15, 0.3), 1.0), (0.5 + rng.uniform(0.15, 0.3), 1.0)]
+    elif roll < 0.45:
         half = rng.uniform(0.15, 0.3)
-        strokes.append([(0.5 - half, 1.0), (0.5 + half, 1.0)])
-    return strokes
+        return [stroke, [(0.5 - half, 1.0), (0.5 + half, 1.0)]]
+    return [stroke]
 
 
 def _looped_two(rng) -> list[Stroke]:
@@ -108,7 +111,11 @@ def _one_stroke_nine(rng) -> list[Stroke]:
     start = rng.uniform(-20, 20)
     head = _arc(cx, cy, radius * rng.uniform(1.0, 1.3), radius, start, start - 360, 20)
     tail_x = cx + radius + rng.uniform(-0.35, 0.1)
-    return [[*head, (cx + radius, cy + radius * 0.5), (tail_x, 1.0)]]
+    stroke = [*head, (cx + radius, cy + radius * 0.5), (tail_x, 1.0)]
+    if rng.random() < 0.3:  # the tail ends in a hook to the left
+        hook = rng.uniform(0.1, 0.25)
+        stroke += [(tail_x - hook, 1.0 + hook * 0.3), (tail_x - hook * 1.6, 0.95)]
+    return [stroke]
 
 
 STYLES: dict[int, Callable[[np.random.Generator], list[Stroke]]] = {

@@ -30,7 +30,7 @@ from digitrec.parallel import map_chunks, to_mnist_many
 class TrainConfig:
     """Training knobs; the defaults are the shipped model's recipe."""
 
-    epochs: int = 10
+    epochs: int = 20
     batch_size: int = 128
     learning_rate: float = 2e-3
     patience: int = 4
@@ -40,7 +40,7 @@ class TrainConfig:
     pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (digitrec.pen_styles)
     # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles.
     mix: tuple[float, float, float, float] = (0.4, 0.4, 0.12, 0.08)
-    members: int = 1  # models trained on different seeds, served as one averaged model
+    members: int = 3  # models trained on different seeds, served as one averaged model
     epoch_size: int = 54000
     limit: int | None = None  # use only the first N training images (tests, smoke runs)
     test_limit: int | None = None  # score on only the first N test images (tests, smoke runs)
