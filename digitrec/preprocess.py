@@ -141,7 +141,7 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     """
     factor = LOCATE_SIDE / max(grey.shape)
     small = _resize(grey, factor, cv2.INTER_AREA)
-    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1)
+    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
     mask = _strong_ink(ink, INK_SHARE_OF_PEAK)
     if mask is None:
         return None
@@ -161,10 +161,13 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     shrink = min(1.0, CROP_SIDE / max(crop.shape))
     if shrink < 1.0:
         crop = _resize(crop, shrink, cv2.INTER_AREA)
-    return _paint_over_lines(crop)
+    digit = tuple(round(v * shrink) for v in (x - x0, y - y0, w, h))
+    return _paint_over_lines(crop, digit)
 
 
-def _ink_response(grey: np.ndarray, kernel_side: int) -> tuple[np.ndarray, bool]:
+def _ink_response(
+    grey: np.ndarray, kernel_side: int, relative: bool = False
+) -> tuple[np.ndarray, bool]:
     """How much each pixel stands out, as ink, from the paper around it (uint8, 0 = paper),
     and whether the ink is dark.
 
@@ -177,6 +180,11 @@ def _ink_response(grey: np.ndarray, kernel_side: int) -> tuple[np.ndarray, bool]
     """
     paper = cv2.medianBlur(grey, kernel_side)
     dark_marks, light_marks = cv2.subtract(paper, grey), cv2.subtract(grey, paper)
+    if relative:
+        # Dark ink against the paper's own brightness: light multiplies, so the same pen in
+        # a shadow that halves the light stands out as much as in full light (else a stray
+        # dot in the light outweighs the digit in the shadow).
+        dark_marks = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
     if _peak(light_marks) > LIGHT_INK_MARGIN * _peak(dark_marks):
         return light_marks, False
     return dark_marks, True
@@ -243,13 +251,13 @@ def _digit_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return None if digit is None else cv2.boundingRect(digit)
 
 
-def _paint_over_lines(crop: np.ndarray) -> np.ndarray:
+def _paint_over_lines(crop: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarray:
     """Lighten the ruled lines that cross the crop back to paper, keeping the pen's ink.
 
     In the crop a line runs from border to border, which no stroke of the digit (kept a
     margin away from the borders) does. Each pixel near a line is raised by the line's own
     depth at most: line pixels become paper, where the pen crossed a line its darker ink is
-    left.
+    left. ``digit`` is the digit's box (x, y, w, h) in the crop.
     """
     ink, dark = _ink_response(crop, (max(crop.shape) // 2) | 1)
     mask = _strong_ink(ink, CROP_INK_SHARE_OF_PEAK)
@@ -265,10 +273,20 @@ def _paint_over_lines(crop: np.ndarray) -> np.ndarray:
     if len(crossing) == 0:
         return crop
     band = _draw(crossing, crop.shape, max(3, round(max(crop.shape) * LINE_BAND_SHARE)))
-    lines = (band > 0) & (mask > 0)
+    # The lines' depth is read in the margin around the digit only: where a line crosses a
+    # thick stroke, the pen's ink would pass for a deep line and be lightened away.
+    lines = (band > 0) & (mask > 0) & _margin(crop.shape, digit)
     depth = np.uint8(np.percentile(ink[lines], 75)) if lines.any() else np.uint8(0)
     lift = np.minimum(ink, depth) * band
     return cv2.add(crop, lift) if dark else cv2.subtract(crop, lift)
+
+
+def _margin(shape: tuple[int, ...], box: tuple[int, int, int, int]) -> np.ndarray:
+    """True outside ``box`` (x, y, w, h), False inside it."""
+    outside = np.ones(shape, bool)
+    x, y, w, h = box
+    outside[max(0, y) : y + h, max(0, x) : x + w] = False
+    return outside
 
 
 def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
