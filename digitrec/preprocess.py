@@ -43,8 +43,18 @@ LIGHT_INK_MARGIN = 1.5
 # Ink is what stands out at least this much compared with the strongest mark (pen ink is
 # darker than printed ruling, which is often faint) ...
 INK_SHARE_OF_PEAK = 0.5
-# ... and clearly more than the paper's grain.
+# ... and clearly more than the paper's grain ...
 LOCATE_SEPARATION = 4.0
+# ... and darker than the paper by this share of the paper's brightness: pen and pencil
+# are; the faint printed ruling of a blank page, a fold or the grain are not.
+LOCATE_MIN_CONTRAST = 0.25
+# The picture's rim, as a share of its longer side, where the search takes no mark for the
+# digit: the paper's median window is lopsided there, and the table's edge and the
+# paper's corners show up as ink.
+EDGE_SHARE = 1 / 64
+# A mark shorter than this share of the longer side is a dot or a speck, not the digit nor
+# a piece of it (the smallest digit read, 5% of the frame's height, is four times as tall).
+MIN_DIGIT_SHARE = 0.0125
 # A straight mark longer than this share of the picture is a ruled line, not a stroke: a
 # digit is at most ~30% of a frame's height, a page's lines cross most of it.
 LINE_SHARE = 0.45
@@ -142,7 +152,7 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     factor = LOCATE_SIDE / max(grey.shape)
     small = _resize(grey, factor, cv2.INTER_AREA)
     ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
-    mask = _strong_ink(ink, INK_SHARE_OF_PEAK)
+    mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
     if mask is None:
         return None
     lines = _draw(_straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
@@ -197,12 +207,14 @@ def _peak(ink: np.ndarray) -> float:
     return float(cv2.GaussianBlur(ink[border:-border, border:-border], (3, 3), 0).max())
 
 
-def _strong_ink(ink: np.ndarray, share_of_peak: float) -> np.ndarray | None:
+def _strong_ink(
+    ink: np.ndarray, share_of_peak: float, min_contrast: float = MIN_CONTRAST
+) -> np.ndarray | None:
     """Pixels that stand out as strongly as the strongest mark does, or None if none do."""
     peak = _peak(ink)
     paper = float(np.median(ink))
     spread = 1.4826 * float(np.median(np.abs(ink.astype(np.float32) - paper)))
-    if peak - paper < 255 * MIN_CONTRAST or peak - paper < LOCATE_SEPARATION * spread:
+    if peak - paper < 255 * min_contrast or peak - paper < LOCATE_SEPARATION * spread:
         return None
     return (ink > max(share_of_peak * peak, paper + LOCATE_SEPARATION * spread)).astype(np.uint8)
 
@@ -235,14 +247,17 @@ def _draw(segments: np.ndarray, shape: tuple[int, ...], width: int) -> np.ndarra
 def _digit_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it.
 
-    Marks touching the picture's border (the table's edge, a cut-off shadow) are not it, nor
+    Marks reaching the picture's rim (the table's edge, the paper's corner, a cut-off
+    shadow: where the paper's median window is lopsided) are not it, nor dots and specks, nor
     are marks larger than a digit can be (what is left of a grid whose lines are broken).
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     height, width = mask.shape
     x, y, w, h = (stats[:, i] for i in range(4))
-    inside = (x > 0) & (y > 0) & (x + w < width) & (y + h < height)
+    edge = EDGE_SHARE * max(mask.shape)
+    inside = (x > edge) & (y > edge) & (x + w < width - edge) & (y + h < height - edge)
     inside &= np.maximum(w, h) < LINE_SHARE * max(mask.shape)
+    inside &= np.maximum(w, h) >= MIN_DIGIT_SHARE * max(mask.shape)
     inside[0] = False
     if not inside.any():
         return None
