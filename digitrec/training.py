@@ -33,13 +33,13 @@ class TrainConfig:
     epochs: int = 20
     batch_size: int = 128
     learning_rate: float = 2e-3
-    patience: int = 4
+    patience: int = 6
     validation_size: int = 6000
     augmented_copies: int = 1  # augmented variants per training digit, drawn once
     font_digits: int = 20000  # digits rendered from fonts (fonts/: 101 handwriting fonts)
     pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (digitrec.pen_styles)
     # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles.
-    mix: tuple[float, float, float, float] = (0.4, 0.4, 0.12, 0.08)
+    mix: tuple[float, float, float, float] = (0.55, 0.3, 0.09, 0.06)
     members: int = 3  # models trained on different seeds, served as one averaged model
     epoch_size: int = 54000
     limit: int | None = None  # use only the first N training images (tests, smoke runs)
