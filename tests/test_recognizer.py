@@ -98,7 +98,7 @@ def test_shipped_model_accuracy_on_the_mnist_test_set(recognizer, mnist_test):
     images, labels = mnist_test
     digits, found = to_mnist_many(images)
     report = score(recognizer._classifier.probabilities, digits, labels, found)
-    # The shipped model scores 99.32% (models/model_card.json). The 99.5-99.6% target is out
-    # of reach of a 15-minute CPU training (docs/accuracy-experiments.md). This guards
-    # the pipeline and the model file: losing more than 12 of the 10,000 digits fails.
+    # The shipped model scores 99.36% (models/model_card.json); the 99.6% target is not met
+    # (docs/accuracy-experiments.md). This guards the pipeline and the model file: losing
+    # more than 16 of the 10,000 digits fails.
     assert report["accuracy"] >= 0.992, report["accuracy"]
