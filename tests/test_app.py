@@ -180,7 +180,8 @@ def test_answer_line_shows_the_digit_and_its_confidence(digit):
     assert line.endswith(metrics["Confidence"])
 
 
-def test_answer_line_says_when_the_model_is_unsure():
+def drawn_with_an_unsure_answer():
+    """The page after a drawing that the model reads as a 4 at only 41%."""
     unsure = Result(
         digit=4,
         confidence=0.41,
@@ -188,7 +189,11 @@ def test_answer_line_says_when_the_model_is_unsure():
         processed=np.zeros((28, 28), np.uint8),
     )
     with mock.patch.object(Recognizer, "recognize", return_value=unsure):
-        at = draw(start(), drawn_digit(7))
+        return draw(start(), drawn_digit(7))
+
+
+def test_answer_line_says_when_the_model_is_unsure():
+    at = drawn_with_an_unsure_answer()
     assert answer_line(at) == "Maybe **4** · confidence only 41%"
 
 
@@ -347,14 +352,7 @@ def test_guide_names_the_styles_it_reads_and_what_it_cannot():
 
 
 def test_low_confidence_is_said_plainly():
-    unsure = Result(
-        digit=4,
-        confidence=0.41,
-        probabilities=(0.01, 0.02, 0.01, 0.01, 0.41, 0.02, 0.01, 0.01, 0.10, 0.40),
-        processed=np.zeros((28, 28), np.uint8),
-    )
-    with mock.patch.object(Recognizer, "recognize", return_value=unsure):
-        at = draw(start(), drawn_digit(7))
+    at = drawn_with_an_unsure_answer()
     assert_no_crash(at)
     assert "Not sure" in at.warning[0].value
     assert "41%" in at.warning[0].value
