@@ -1,8 +1,9 @@
 """Throughput of ``python -m digitrec predict`` on many image files, decoding included.
 
-    python bench/predict_throughput.py [--count 10000]
+    python bench/predict_throughput.py [--count 10000] [--side 56]
 
-Writes MNIST test digits as PNG files (dark ink on white, 56x56) to a temporary folder and
+Writes MNIST test digits as PNG files (dark ink on white, --side pixels square: 28 to 300
+is the range the CLI is held to) to a temporary folder and
 runs the CLI on all of them, reading its output as it streams. Start-up (imports, model
 load, worker start, the first chunk) is the time to the first result line; throughput is
 the rest of the files over the time from the first result line to the last.
@@ -52,18 +53,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--count", type=int, default=10000)
-    count = parser.parse_args().count
+    parser.add_argument("--side", type=int, default=56, help="pixels per side of each file")
+    args = parser.parse_args()
+    count, side = args.count, args.side
     images, _ = load_mnist("test")
     with tempfile.TemporaryDirectory() as folder:
         files = []
         for i in range(count):
             path = Path(folder) / f"{i:05d}.png"
-            cv2.imwrite(str(path), 255 - cv2.resize(images[i % len(images)], (56, 56)))
+            cv2.imwrite(str(path), 255 - cv2.resize(images[i % len(images)], (side, side)))
             files.append(str(path))
         startup, total, after_first = timed_predict(files)
     print(f"start-up (to the first result line): {startup:.2f} s")
     print(
-        f"{count} files: {total:.2f} s in all; "
+        f"{count} files of {side}x{side}: {total:.2f} s in all; "
         f"{after_first / (total - startup):.0f} images/s after start-up "
         f"({count / total:.0f} images/s including it)"
     )
