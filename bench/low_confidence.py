@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from digitrec import Recognizer, unipen
+from digitrec import Recognizer, pen_replay
 from digitrec.data import load_mnist
 from digitrec.recognizer import LOW_CONFIDENCE
 from digitrec.training import TrainConfig, split_train_validation
@@ -41,8 +41,8 @@ def main() -> None:
     _, (val_x, val_y) = split_train_validation(images, labels, config.validation_size, config.seed)
     report("MNIST validation split", recognizer.recognize_many(list(val_x)), val_y)
     rng = np.random.default_rng(0)
-    digits = unipen.load()
-    drawings = [unipen.canvas_drawing(d, rng) for d in digits]
+    digits = pen_replay.load()
+    drawings = [pen_replay.canvas_drawing(d, rng) for d in digits]
     report("UNIPEN on the canvas", recognizer.recognize_many(drawings), [d.label for d in digits])
 
 

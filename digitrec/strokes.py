@@ -1,6 +1,6 @@
 """Pen strokes drawn the way the page's canvas draws them: a round brush, anti-aliased.
 
-Used to replay recorded handwriting (:mod:`digitrec.unipen`) and to draw synthetic
+Used to replay recorded handwriting (:mod:`digitrec.pen_replay`) and to draw synthetic
 handwriting styles for training (:mod:`digitrec.augment`), so both look like what a finger
 or mouse leaves on the canvas.
 """

@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from digitrec import Recognizer, unipen
+from digitrec import Recognizer, pen_replay
 from digitrec.data import MnistUnavailable, load_mnist
 
 
@@ -43,8 +43,8 @@ def mnist_train():
 @pytest.fixture(scope="session")
 def unipen_digits():
     try:
-        return unipen.load()
-    except unipen.UnipenUnavailable as exc:
+        return pen_replay.load()
+    except pen_replay.UnipenUnavailable as exc:
         missing(str(exc))
 
 

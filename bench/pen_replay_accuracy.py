@@ -1,6 +1,6 @@
 """Accuracy on real pen-tablet handwriting: UNIPEN digits replayed as canvas drawings.
 
-    python bench/unipen_accuracy.py [--count N] [--seed 0] [--background transparent|black]
+    python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
         [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
@@ -17,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from digitrec import Recognizer, unipen
+from digitrec import Recognizer, pen_replay
 
 
 def main() -> None:
@@ -30,12 +30,12 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
 
-    digits = unipen.load()
+    digits = pen_replay.load()
     rng = np.random.default_rng(args.seed)
     if args.count:
         digits = [digits[i] for i in sorted(rng.choice(len(digits), args.count, replace=False))]
     transparent = args.background == "transparent"
-    drawings = [unipen.canvas_drawing(d, rng, transparent) for d in digits]
+    drawings = [pen_replay.canvas_drawing(d, rng, transparent) for d in digits]
     labels = np.array([d.label for d in digits])
     results = Recognizer.load(args.model).recognize_many(drawings)
     predicted = np.array([-1 if r.digit is None else r.digit for r in results])
