@@ -26,10 +26,11 @@ MNIST_CENTRE = (14.0, 14.0)
 WORK_MAX_SIDE = 192
 WORK_MIN_SIDE = 112
 # Pictures up to this size go through the pipeline whole: canvases (280 px), MNIST-sized and
-# training images (28-256 px) keep exactly the outputs a model was trained on, and the
-# search read cropped photos of paper (300-800 px, digit a third of the frame or more) 3%
-# worse than the whole-picture pipeline, which keeps enough detail at that size.
-DIRECT_MAX_SIDE = 1024
+# training images (28-256 px) keep exactly the outputs a model was trained on. Larger ones
+# are searched: a small digit in a 1000 px photo (a phone picture sent through a messenger)
+# was read 33% of the time whole and 99% searched, while photos of paper of 600-800 px that
+# the digit fills lost 1 digit in 600 to the search (validation renders).
+DIRECT_MAX_SIDE = 600
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
 LOCATE_SIDE = 512

@@ -26,6 +26,22 @@ def test_small_digit_in_a_12_mp_photo_is_read(recognizer, mnist_test, index, pap
     assert result.confidence > 0.6
 
 
+@pytest.mark.parametrize(("index", "paper"), [(4, "ruled"), (5, "squared"), (6, "plain")])
+def test_small_digit_in_a_photo_shrunk_to_1000_px_is_read(recognizer, mnist_test, index, paper):
+    # Messengers send phone photos at 1000-1600 px: the digit is then 10-15 px tall at the
+    # whole-picture pipeline's working size, too small to read without the search.
+    images, labels = mnist_test
+    grey = load_grey(renders.phone_photo(images[index], np.random.default_rng(index), paper, 0.1))
+    shrunk = cv2.resize(
+        grey,
+        (1000, 750) if grey.shape[1] > grey.shape[0] else (750, 1000),
+        interpolation=cv2.INTER_AREA,
+    )
+    assert max(shrunk.shape) > DIRECT_MAX_SIDE
+    result = recognizer.recognize(shrunk)
+    assert result.digit == labels[index] and result.confidence > 0.6
+
+
 def test_blank_ruled_page_gives_no_digit(recognizer):
     blank = np.zeros((28, 28), np.uint8)  # no ink: only the page, lines, shadow and noise
     for seed in range(2):
