@@ -72,7 +72,7 @@ def load_report(folder: str, modified: float) -> dict | None:
 def show_no_report(folder: Path) -> None:
     st.info(
         f"No comparison report yet (looked in `{folder}`). Create one with "
-        "`python -m digitrec compare` (about half an hour on 2 CPU cores; add `--quick` "
+        "`python -m digitrec compare` (5-10 minutes on 2 CPU cores; add `--quick` "
         "for a small smoke run), then reload this page."
     )
 
