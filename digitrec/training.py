@@ -79,8 +79,6 @@ def augmented_pool(images, labels, copies: int, seed: int, workers=None):
 
 
 def font_pool(count: int, seed: int, workers=None):
-    if count == 0 or not augment.training_fonts():
-        return _collect([])
     return _collect(map_chunks(_font_chunk, _counted_chunks(count, seed, 99), workers))
 
 
@@ -194,6 +192,9 @@ def shuffled_epochs(digits, labels, batch_size: int, seed: int):
     return epoch_batches(draw, batch_size)
 
 
+POOL_NAMES = ("clean", "augmented", "font", "pen-style")
+
+
 @dataclass
 class Prepared:
     """Everything a training run draws from: the pools and the validation split."""
@@ -236,9 +237,6 @@ def prepare(config: TrainConfig, log=print) -> Prepared:
     counts = ", ".join(f"{len(y)} {name}" for (_, y), name in zip(pools, POOL_NAMES))
     log(f"Data ready in {seconds:.0f} s: {counts} digits")
     return Prepared(pools, val_digits, val_found, val_y, seconds)
-
-
-POOL_NAMES = ("clean", "augmented", "font", "pen-style")
 
 
 def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
@@ -294,7 +292,6 @@ def write_model(
     out_dir: Path,
     training_seconds: float,
     log=print,
-    trained_on: str | None = None,
 ) -> dict:
     """Average the members into one model, export it, score it, and write the model card."""
     from digitrec.interpreter import DigitClassifier
@@ -332,7 +329,6 @@ def write_model(
         "history": histories,
         "data_seconds": round(prepared.seconds, 1),
         "training_seconds": round(training_seconds, 1),
-        "trained_on": trained_on or f"{platform.machine()}, {_cpu_count()} CPU cores",
         "data": {
             "train_digits": {name: len(y) for (_, y), name in zip(prepared.pools, POOL_NAMES)},
             "fonts": [
@@ -343,7 +339,7 @@ def write_model(
         "validation": validation,
         "mnist_test": test,
         "versions": _versions(),
-        "exported_on": f"{platform.machine()}, {_cpu_count()} CPU cores",
+        "machine": f"{platform.machine()}, {_cpu_count()} CPU cores",
         "export_seconds": round(time.time() - started, 1),
         "model_sha256": hashlib.sha256(tflite_path.read_bytes()).hexdigest(),
     }
