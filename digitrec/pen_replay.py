@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.strokes import draw
+from digitrec.strokes import canvas_rgba, draw
 
 ENV_VAR = "DIGITREC_UNIPEN"
 FILE_NAME = "unipen-1a-digits.ndjson.gz"
@@ -83,8 +83,4 @@ def canvas_drawing(digit: PenDigit, rng: np.random.Generator, transparent: bool 
     brush = int(rng.integers(BRUSH_RANGE[0], BRUSH_RANGE[1] + 1))
     margin = height / 2 + brush
     centre = tuple(rng.uniform(min(margin, CANVAS / 2), max(CANVAS - margin, CANVAS / 2), 2))
-    ink = draw(digit.strokes, height, brush, centre, CANVAS)
-    white = np.full_like(ink, 255)
-    if transparent:
-        return np.dstack([white, white, white, ink])
-    return np.dstack([ink, ink, ink, white])
+    return canvas_rgba(draw(digit.strokes, height, brush, centre, CANVAS), transparent)

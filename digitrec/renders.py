@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image
 
 from digitrec import augment
+from digitrec.strokes import canvas_rgba
 
 CANVAS = 280
 # A 12-megapixel phone camera's frame (4:3), the size most phone photos arrive in.
@@ -31,11 +32,7 @@ PHONE_FRAME = (3024, 4032)
 def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     """A JPEG photo of ``digit`` (28x28, ink bright) written in dark ink on paper."""
     height = int(rng.integers(40, 260))
-    ink = (
-        cv2.resize(digit, (height, height), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-        / 255.0
-    )
-    ink = np.clip((ink - 0.2) / 0.6, 0.0, 1.0)  # pen ink saturates; MNIST's grey edges do not
+    ink = _pen_ink(digit, height)
     page_h = int(height * rng.uniform(1.3, 3.0))
     page_w = int(height * rng.uniform(1.3, 3.0))
     top = int(rng.integers(0, page_h - height + 1))
@@ -181,8 +178,7 @@ def _ink_layers(
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The digit in pen ink at a random place on the sheet, and a stray dot of the same ink."""
     frame_h, frame_w = shape
-    ink = cv2.resize(digit, (digit_h, digit_h), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-    ink = np.clip((ink / 255.0 - 0.2) / 0.6, 0.0, 1.0)  # pen ink saturates, as on paper
+    ink = _pen_ink(digit, digit_h)
     colour = rng.choice([[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]) * rng.uniform(
         0.5, 1.3
     )
@@ -217,6 +213,13 @@ def _soft_shadow(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray
     return (1.0 - rng.uniform(0.2, 0.45) * edge).astype(np.float32)
 
 
+def _pen_ink(digit: np.ndarray, side: int) -> np.ndarray:
+    """``digit`` enlarged to ``side`` pixels as pen ink coverage, 0..1: pen ink saturates,
+    where MNIST's grey edges do not."""
+    ink = cv2.resize(digit, (side, side), interpolation=cv2.INTER_CUBIC).astype(np.float32)
+    return np.clip((ink / 255.0 - 0.2) / 0.6, 0.0, 1.0)
+
+
 def _uneven_light(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """A lamp off to one side: a linear gradient times a soft spot, 0.45..1."""
     rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float32)
@@ -249,7 +252,7 @@ def canvas_drawing(
     top, left = int(rng.integers(0, room + 1)), int(rng.integers(0, room + 1))
     canvas[top : top + size, left : left + size] = strokes * 255
     canvas = cv2.GaussianBlur(canvas, (3, 3), 0)  # the canvas anti-aliases its strokes
-    return _rgba(canvas, transparent)
+    return canvas_rgba(canvas, transparent)
 
 
 def stroke_drawing(label: int, rng: np.random.Generator, transparent: bool = False) -> np.ndarray:
@@ -269,14 +272,7 @@ def stroke_drawing(label: int, rng: np.random.Generator, transparent: bool = Fal
         points = (np.array(stroke, np.float64) - 0.5) * scale
         points = points @ linear.T + centre + rng.normal(0, 2.5, (len(stroke), 2))
         cv2.polylines(canvas, [np.round(points).astype(np.int32)], False, 255, brush, cv2.LINE_AA)
-    return _rgba(canvas, transparent)
-
-
-def _rgba(strokes: np.ndarray, transparent: bool) -> np.ndarray:
-    white = np.full_like(strokes, 255)
-    if transparent:
-        return np.dstack([white, white, white, strokes])
-    return np.dstack([strokes, strokes, strokes, white])
+    return canvas_rgba(canvas, transparent)
 
 
 def _arc(cx, cy, rx, ry, start, end, n=12):

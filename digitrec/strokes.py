@@ -49,3 +49,12 @@ def draw(
         else:
             cv2.polylines(big, [xy], False, 255, thickness, cv2.LINE_8, SHIFT)
     return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def canvas_rgba(ink: np.ndarray, transparent: bool) -> np.ndarray:
+    """White strokes ``ink`` (uint8, 0 = none) as the page's canvas returns them: RGBA, on
+    transparent pixels or on an opaque black background."""
+    white = np.full_like(ink, 255)
+    if transparent:
+        return np.dstack([white, white, white, ink])
+    return np.dstack([ink, ink, ink, white])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitrec.strokes import draw
+from digitrec.strokes import canvas_rgba, draw
 
 
 def _oval(cx, cy, rx, ry, start=-90.0, turn=360.0, points=24):
@@ -61,8 +61,7 @@ DRAWINGS = [(200, 20, (140, 140)), (140, 12, (110, 150)), (230, 28, (140, 140))]
 
 def canvas(strokes, height=200, brush=20, centre=(140, 140)) -> np.ndarray:
     """The page's canvas image: RGBA, white strokes on an opaque black background."""
-    ink = draw(strokes, height, brush, centre, 280)
-    return np.dstack([ink, ink, ink, np.full_like(ink, 255)])
+    return canvas_rgba(draw(strokes, height, brush, centre, 280), transparent=False)
 
 
 @pytest.mark.parametrize("name", list(STYLES))
