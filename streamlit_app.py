@@ -14,8 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from digitrec import ImageError, Recognizer, Result
-from digitrec.imageio import MAX_PIXELS
+from digitrec import MAX_PIXELS, ImageError, Recognizer, Result
 
 HERE = Path(__file__).resolve().parent
 COMPARISON_PAGE = HERE / "app_pages" / "model_comparison.py"

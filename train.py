@@ -18,8 +18,8 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from digitrec.model import MODELS_DIR
-from digitrec.training import FAST, TrainConfig, train
+from digitrec.training.model import MODELS_DIR
+from digitrec.training.recipe import FAST, TrainConfig, train
 
 HELP = {
     "epochs": "most epochs per model (early stopping may end sooner)",
@@ -27,7 +27,7 @@ HELP = {
     "patience": "epochs without validation gain before stopping",
     "augmented_copies": "augmented variants of each MNIST digit",
     "font_digits": "digits rendered from the fonts in fonts/",
-    "pen_digits": "digits drawn in styles MNIST lacks (digitrec.pen_styles)",
+    "pen_digits": "digits drawn in styles MNIST lacks (digitrec.training.pen_styles)",
     "members": "models trained on successive seeds, served as their average",
     "epoch_size": "samples drawn per epoch",
     "limit": "use only the first N MNIST training images",

@@ -2,7 +2,7 @@
 
 Everything here is read from ``reports/comparison/`` (or ``$DIGITREC_REPORT_DIR``), written by
 ``python -m digitrec compare``; a visit never trains or scores a model. The file names are
-those of :mod:`digitrec.report`, repeated here so the page runs on its own (streamlit run,
+those of :mod:`digitrec.study.report`, repeated here so the page runs on its own (streamlit run,
 st.navigation or AppTest) without the training dependencies.
 """
 

@@ -13,10 +13,11 @@ import argparse
 
 import numpy as np
 
-from digitrec import Recognizer, pen_replay
+from digitrec import Recognizer
 from digitrec.data import load_mnist
 from digitrec.recognizer import LOW_CONFIDENCE
-from digitrec.training import TrainConfig, split_train_validation
+from digitrec.training import pen_replay
+from digitrec.training.recipe import TrainConfig, split_train_validation
 
 
 def report(name: str, results, labels) -> None:

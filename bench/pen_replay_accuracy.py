@@ -17,7 +17,8 @@ from collections import Counter
 
 import numpy as np
 
-from digitrec import Recognizer, pen_replay
+from digitrec import Recognizer
+from digitrec.training import pen_replay
 
 
 def main() -> None:

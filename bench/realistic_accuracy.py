@@ -23,8 +23,9 @@ import time
 
 import numpy as np
 
-from digitrec import Recognizer, renders
+from digitrec import Recognizer
 from digitrec.data import load_mnist
+from digitrec.training import renders
 
 
 def accuracy(recognizer: Recognizer, inputs, labels) -> tuple[float, int]:

@@ -15,8 +15,9 @@ import time
 
 import numpy as np
 
-from digitrec import Recognizer, renders
+from digitrec import Recognizer
 from digitrec.recognizer import prepare
+from digitrec.training import renders
 
 
 def median_ms(function, runs: int, warmup: int = 20) -> float:

@@ -6,7 +6,7 @@
 >>> result.digit, result.confidence
 """
 
-from digitrec.imageio import ImageError
+from digitrec.imageio import MAX_PIXELS, ImageError
 from digitrec.recognizer import Recognizer, Result
 
-__all__ = ["ImageError", "Recognizer", "Result"]
+__all__ = ["MAX_PIXELS", "ImageError", "Recognizer", "Result"]

@@ -46,34 +46,29 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
     evaluate.add_argument("--workers", type=int, default=None)
 
-    compare = commands.add_parser(
-        "compare", help="compare KNN, SVM, MLP and CNN classifiers on MNIST"
+    # The study has its own parser (digitrec.study.compare), imported only when it runs:
+    # serving never imports the study, which needs the training requirements.
+    commands.add_parser(
+        "compare",
+        help="compare KNN, SVM, MLP and CNN classifiers on MNIST (see compare --help)",
+        add_help=False,
     )
-    try:
-        from digitrec import compare as compare_module
-    except ImportError:  # the comparison needs scikit-learn and TensorFlow (requirements-train.txt)
-        compare_module = None
-    if compare_module is not None:
-        compare_module.configure_parser(compare)
-    compare.set_defaults(compare_module=compare_module)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "compare":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
+        if args.command == "compare":
+            from digitrec.study.compare import main as compare
+
+            return compare(rest)
         if args.command == "predict":
             return predict(args.files, as_json=args.json, model=args.model, workers=args.workers)
-        if args.command == "evaluate":
-            return evaluate(model=args.model, data_dir=args.data, workers=args.workers)
-        if args.compare_module is None:
-            print(
-                "error: compare needs the training requirements: "
-                "pip install -r requirements-train.txt",
-                file=sys.stderr,
-            )
-            return 1
-        return args.compare_module.main(args)
+        return evaluate(model=args.model, data_dir=args.data, workers=args.workers)
     except (FileNotFoundError, RuntimeError) as exc:  # no model, no MNIST: say what to do
         print(f"error: {exc}", file=sys.stderr)
         return 1
@@ -164,10 +159,9 @@ def evaluate(
     from digitrec import data
     from digitrec.evaluation import score
     from digitrec.interpreter import DigitClassifier
-    from digitrec.model import TFLITE_PATH
     from digitrec.parallel import to_mnist_many
 
-    classifier = DigitClassifier(model or TFLITE_PATH)
+    classifier = DigitClassifier(model)
     images, labels = data.load_mnist("test", path=data_dir)
     digits, found = to_mnist_many(images, workers)
     report = score(classifier.probabilities, digits, labels, found)

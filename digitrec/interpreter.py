@@ -6,7 +6,12 @@ interpreter avoids both, which is what makes live feedback in the app possible.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +21,43 @@ try:
 except ImportError:  # Windows has no LiteRT wheel; TensorFlow ships the same interpreter.
     from tensorflow.lite.python.interpreter import Interpreter
 
+# The shipped model and its card. They live in models/ at the top of the repository; an
+# installed package carries them as digitrec/models/ (pyproject.toml maps one onto the other).
+MODEL_FILE = "digitrec_cnn.tflite"
+CARD_FILE = "model_card.json"
+
+
+def shipped_model() -> Path:
+    """The shipped ``.tflite`` file: inside the installed package, else in the checkout's
+    ``models/`` (a source checkout or an editable install has no ``digitrec/models/``)."""
+    packaged = resources.files("digitrec") / "models" / MODEL_FILE
+    if packaged.is_file():
+        return Path(str(packaged))  # pip installs packages unzipped: a real file
+    return Path(__file__).resolve().parent.parent / "models" / MODEL_FILE
+
 
 class DigitClassifier:
-    """Thread-safe batched inference on 28x28 uint8 digits."""
+    """Thread-safe batched inference on 28x28 uint8 digits.
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    ``path`` is a ``.tflite`` file; None means the shipped model.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = shipped_model() if path is None else Path(path)
         if not self.path.is_file():
-            raise FileNotFoundError(
-                f"model not found: {self.path}. Train one with `python train.py`."
-            )
+            if path is None:
+                raise FileNotFoundError(
+                    f"the shipped model is missing ({self.path}): reinstall digitrec, or in a "
+                    "source checkout train one with `python train.py`"
+                )
+            problem = "is a directory, not a .tflite file" if self.path.is_dir() else "not found"
+            raise FileNotFoundError(f"model {problem}: {self.path}")
         self._interpreter = Interpreter(model_path=str(self.path), num_threads=1)
-        self._input = self._interpreter.get_input_details()[0]["index"]
+        pixels = self._interpreter.get_input_details()[0]
+        self._input, self._batch = pixels["index"], int(pixels["shape"][0])
         self._output = self._interpreter.get_output_details()[0]["index"]
-        self._batch = 0
+        with quiet_stderr():
+            self._interpreter.allocate_tensors()
         self._lock = threading.Lock()
 
     def probabilities(self, digits: np.ndarray) -> np.ndarray:
@@ -48,3 +76,23 @@ class DigitClassifier:
             self._interpreter.set_tensor(self._input, batch)
             self._interpreter.invoke()
             return self._interpreter.get_tensor(self._output).copy()
+
+
+@contextmanager
+def quiet_stderr() -> Iterator[None]:
+    """Send what native code writes to stderr (file descriptor 2) to the null device.
+
+    LiteRT announces "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." from C++ when
+    the first model of a process is allocated, and TensorFlow prints start-up lines when it
+    is imported; no setting turns those off (TF_CPP_MIN_LOG_LEVEL does not reach them). Kept
+    to those moments: errors raise Python exceptions that carry their own message.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)

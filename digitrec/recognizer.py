@@ -10,7 +10,6 @@ import numpy as np
 
 from digitrec.imageio import ImageSource, load_grey
 from digitrec.interpreter import DigitClassifier
-from digitrec.model import TFLITE_PATH
 from digitrec.preprocess import to_mnist
 
 # Below this probability the answer is shown as a guess. Measured with the shipped model by
@@ -73,8 +72,8 @@ class Recognizer:
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Recognizer:
-        """The shipped model (``models/digitrec_cnn.tflite``) or the TFLite file at ``path``."""
-        return cls(DigitClassifier(Path(path) if path else TFLITE_PATH))
+        """The shipped model, or the TFLite file at ``path``."""
+        return cls(DigitClassifier(path))
 
     def recognize(self, image: ImageSource, name: str | None = None) -> Result:
         """Recognize one image: a path, bytes, PIL image or numpy array (grey/RGB/RGBA).

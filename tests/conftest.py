@@ -12,8 +12,9 @@ import os
 import numpy as np
 import pytest
 
-from digitrec import Recognizer, pen_replay
+from digitrec import Recognizer
 from digitrec.data import MnistUnavailable, load_mnist
+from digitrec.training import pen_replay
 
 
 def missing(what: str) -> None:

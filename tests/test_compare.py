@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import math
@@ -10,9 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from digitrec import compare, report
-from digitrec.model import KERAS_PATH
-from digitrec.noise import NOISE_SIGMAS
+from digitrec.cli import main
+from digitrec.study import compare, report
+from digitrec.training.model import KERAS_PATH
+from digitrec.training.noise import NOISE_SIGMAS
 
 METRICS = ("accuracy", "macro_sensitivity", "macro_specificity", "macro_precision", "macro_f1")
 CLASSICAL = ("knn", "svm_rbf", "svm_linear", "mlp")
@@ -24,9 +24,7 @@ REPORT_FILES = (
 
 
 def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="digitrec compare")
-    compare.configure_parser(parser)
-    return compare.main(parser.parse_args(list(argv)))
+    return main(["compare", *argv])
 
 
 def read_csv(path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from digitrec import augment
+from digitrec.training import augment
 
 OPEN_LICENCES = ("SIL Open Font License", "Apache License")
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from digitrec.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+from digitrec.training.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
 
 
 def test_added_noise_has_zero_mean_and_the_requested_std():

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from digitrec import pen_replay
+from digitrec.training import pen_replay
 
 
 def _write(path, records):

@@ -6,9 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from digitrec import renders
 from digitrec.imageio import load_grey
 from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
+from digitrec.training import renders
 
 from .images import drawn_digit
 

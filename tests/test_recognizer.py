@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitrec import ImageError, Recognizer, renders
+from digitrec import ImageError, Recognizer, interpreter
+from digitrec.training import renders
 
 from .images import png_bytes
 
@@ -85,9 +86,18 @@ def test_bad_input_raises_a_clear_error(recognizer):
         recognizer.recognize(b"definitely not a picture")
 
 
-def test_missing_model_says_how_to_get_one(tmp_path):
-    with pytest.raises(FileNotFoundError, match="train.py"):
+def test_a_missing_model_file_is_named_without_advice_to_train(tmp_path):
+    with pytest.raises(FileNotFoundError, match="model not found: .*none.tflite") as error:
         Recognizer.load(tmp_path / "none.tflite")
+    assert "train" not in str(error.value)  # the user named a file: training is not the fix
+    with pytest.raises(FileNotFoundError, match="is a directory"):
+        Recognizer.load(tmp_path)
+
+
+def test_a_missing_shipped_model_says_how_to_get_one(monkeypatch, tmp_path):
+    monkeypatch.setattr(interpreter, "shipped_model", lambda: tmp_path / "digitrec_cnn.tflite")
+    with pytest.raises(FileNotFoundError, match="reinstall digitrec.*python train.py"):
+        Recognizer.load()
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from digitrec.metrics import classification_metrics
-from digitrec.report import write_report
+from digitrec.study.report import write_report
 
 PAGE = Path(__file__).resolve().parent.parent / "app_pages" / "model_comparison.py"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitrec.strokes import canvas_rgba, draw
+from digitrec.training.strokes import canvas_rgba, draw
 
 
 def _oval(cx, cy, rx, ry, start=-90.0, turn=360.0, points=24):

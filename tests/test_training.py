@@ -10,8 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitrec import Recognizer, augment
-from digitrec.training import FAST, TrainConfig, split_train_validation
+from digitrec import Recognizer
+from digitrec.training import augment
+from digitrec.training.recipe import FAST, TrainConfig, split_train_validation
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,8 +80,8 @@ def test_fast_recipe_is_a_cut_down_default():
 
 
 def test_pen_styles_draw_every_style_as_a_digit():
-    from digitrec.pen_styles import STYLES, pen_digit
     from digitrec.preprocess import to_mnist
+    from digitrec.training.pen_styles import STYLES, pen_digit
 
     rng = np.random.default_rng(0)
     for label in STYLES:
@@ -93,7 +94,7 @@ def test_pen_styles_draw_every_style_as_a_digit():
 def test_training_can_keep_freed_memory_on_linux():
     # Run apart: the setting is process-wide. glibc rejects out-of-range values, so this
     # fails if a threshold is set beyond what mallopt accepts.
-    code = "from digitrec.allocator import keep_freed_memory as k; print(k())"
+    code = "from digitrec.training.allocator import keep_freed_memory as k; print(k())"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "True"
 

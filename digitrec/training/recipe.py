@@ -2,8 +2,8 @@
 
 1. Prepare the data: MNIST train, split into train / validation (the test set is only
    read at the very end, for the model card); every image through the one pipeline.
-2. Widen the styles: augmented MNIST copies and font-rendered digits (digitrec.augment).
-3. Build the model (digitrec.model.build_cnn).
+2. Widen the styles: augmented MNIST copies and font-rendered digits (digitrec.training.augment).
+3. Build the model (digitrec.training.model.build_cnn).
 4. Train: each epoch draws a fresh mix of clean, augmented and font digits; cosine-decayed
    Adam; early stopping on validation accuracy, best weights restored.
 5. Export to TFLite and score the exported model on MNIST test for the model card.
@@ -21,9 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec import augment, data
+from digitrec import data
 from digitrec.evaluation import score
 from digitrec.parallel import map_chunks, to_mnist_many
+from digitrec.training import augment
 
 
 @dataclass
@@ -37,7 +38,7 @@ class TrainConfig:
     validation_size: int = 6000
     augmented_copies: int = 1  # augmented variants per training digit, drawn once
     font_digits: int = 20000  # digits rendered from fonts (fonts/: 101 handwriting fonts)
-    pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (digitrec.pen_styles)
+    pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (pen_styles.py)
     # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles.
     mix: tuple[float, float, float, float] = (0.55, 0.3, 0.09, 0.06)
     members: int = 3  # models trained on different seeds, served as one averaged model
@@ -114,8 +115,8 @@ def _font_chunk(job):
 
 
 def _pen_chunk(job):
-    from digitrec.pen_styles import STYLES, pen_digit
     from digitrec.preprocess import to_mnist
+    from digitrec.training.pen_styles import STYLES, pen_digit
 
     count, seed = job
     rng = np.random.default_rng(seed)
@@ -243,7 +244,7 @@ def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
     """Train one CNN on fresh mixed epochs; returns ``(model, history dict)``."""
     import keras
 
-    from digitrec.model import build_cnn, compile_for_training
+    from digitrec.training.model import build_cnn, compile_for_training
 
     model = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
     epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
@@ -269,7 +270,7 @@ def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
 
 def train(config: TrainConfig, out_dir: Path, log=print) -> dict:
     """Run the whole recipe and write the model, its TFLite form and the model card."""
-    from digitrec.allocator import keep_freed_memory
+    from digitrec.training.allocator import keep_freed_memory
 
     started = time.time()
     keep_freed_memory()
@@ -294,14 +295,14 @@ def write_model(
     log=print,
 ) -> dict:
     """Average the members into one model, export it, score it, and write the model card."""
-    from digitrec.interpreter import DigitClassifier
-    from digitrec.model import average_members, export_tflite
+    from digitrec.interpreter import CARD_FILE, MODEL_FILE, DigitClassifier
+    from digitrec.training.model import KERAS_FILE, average_members, export_tflite
 
     started = time.time()
     model = average_members(members)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    keras_path, tflite_path = out_dir / "digitrec_cnn.keras", out_dir / "digitrec_cnn.tflite"
+    keras_path, tflite_path = out_dir / KERAS_FILE, out_dir / MODEL_FILE
     model.save(keras_path)
     tflite_bytes = export_tflite(model, tflite_path)
 
@@ -343,7 +344,7 @@ def write_model(
         "export_seconds": round(time.time() - started, 1),
         "model_sha256": hashlib.sha256(tflite_path.read_bytes()).hexdigest(),
     }
-    (out_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+    (out_dir / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
     log(
         f"MNIST test accuracy {test['accuracy']:.4%} (validation {validation['accuracy']:.4%}). "
         f"Wrote {out_dir}/"
@@ -353,7 +354,7 @@ def write_model(
 
 def _without_optimizer(model, config: TrainConfig, seed: int):
     """An uncompiled copy holding only the weights: Adam's state would triple the file."""
-    from digitrec.model import build_cnn
+    from digitrec.training.model import build_cnn
 
     inference = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
     inference.set_weights(model.get_weights())

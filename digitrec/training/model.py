@@ -9,10 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-KERAS_PATH = MODELS_DIR / "digitrec_cnn.keras"
-TFLITE_PATH = MODELS_DIR / "digitrec_cnn.tflite"
-CARD_PATH = MODELS_DIR / "model_card.json"
+from digitrec.training import REPO_ROOT
+
+MODELS_DIR = REPO_ROOT / "models"
+KERAS_FILE = "digitrec_cnn.keras"  # beside interpreter.MODEL_FILE, the .tflite that is served
+KERAS_PATH = MODELS_DIR / KERAS_FILE
 
 
 def build_cnn(width: int = 32, dense: int = 128, dropout: float = 0.4, seed: int = 0) -> Any:

@@ -241,8 +241,8 @@ class KerasDigits:
         """Train with Adam; keep the weights of the epoch best on the validation part."""
         import keras
 
-        from digitrec.model import compile_for_training
-        from digitrec.training import shuffled_epochs
+        from digitrec.training.model import compile_for_training
+        from digitrec.training.recipe import shuffled_epochs
 
         compile_for_training(self.model, 1e-3)
         best = keras.callbacks.EarlyStopping(
@@ -300,7 +300,7 @@ def deterministic_ops() -> Iterator[None]:
 
 def baseline_cnn(seed: int = 0) -> KerasDigits:
     """The plain baseline: the shipped architecture, to be trained without any augmentation."""
-    from digitrec.model import build_cnn
+    from digitrec.training.model import build_cnn
 
     return KerasDigits(build_cnn(seed=seed), seed=seed)
 

@@ -1,7 +1,7 @@
 """Pen strokes drawn the way the page's canvas draws them: a round brush, anti-aliased.
 
-Used to replay recorded handwriting (:mod:`digitrec.pen_replay`) and to draw synthetic
-handwriting styles for training (:mod:`digitrec.augment`), so both look like what a finger
+Used to replay recorded handwriting (:mod:`digitrec.training.pen_replay`) and to draw synthetic
+handwriting styles for training (:mod:`digitrec.training.augment`), so both look like what a finger
 or mouse leaves on the canvas.
 """
 

@@ -11,7 +11,7 @@ MNIST-only model misreads on real handwriting (issue 10; UNIPEN validation repla
 - 7 with a crossbar, and with a hook at the left end of its top bar;
 - 9 in one stroke: a small head and a long straight tail.
 
-Training data only: the checks in :mod:`digitrec.renders` and the UNIPEN replay are not
+Training data only: the checks in :mod:`digitrec.training.renders` and the UNIPEN replay are not
 drawn from these shapes.
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from digitrec.strokes import draw
+from digitrec.training.strokes import draw
 
 Stroke = list[tuple[float, float]]
 # The image the strokes are drawn on, and the digit's height within it: room for the slant.

@@ -16,7 +16,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-HANDWRITING_FONTS = Path(__file__).resolve().parent.parent / "fonts"
+from digitrec.training import REPO_ROOT
+
+HANDWRITING_FONTS = REPO_ROOT / "fonts"
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
 # Fonts whose digits look nothing like handwriting (symbols, dingbats).
 FONT_EXCLUDE = ("Symbol", "Dingbat", "Emoji", "Math")

@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from digitrec import augment
-from digitrec.strokes import canvas_rgba
+from digitrec.training import augment
+from digitrec.training.strokes import canvas_rgba
 
 CANVAS = 280
 # A 12-megapixel phone camera's frame (4:3), the size most phone photos arrive in.

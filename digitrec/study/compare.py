@@ -21,18 +21,19 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from digitrec.data import MnistUnavailable, load_mnist
-from digitrec.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+from digitrec.training import REPO_ROOT
+from digitrec.training.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
 
 # scikit-learn, tqdm, TensorFlow and matplotlib are imported when the comparison runs, so
 # that building the CLI's parser stays cheap for the other commands.
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = REPO_ROOT / "reports" / "comparison"
 PREPROCESS_BLOCK = 10_000
 POOL_MIN_IMAGES = 2_000
@@ -90,11 +91,13 @@ class CompareConfig:
             raise ValueError("expected cnn-epochs, search-size and workers >= 1")
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``compare`` to ``parser``."""
-    parser.description = (
-        "Compare kNN, SVMs, an MLP and CNNs on MNIST (same preprocessing, hyperparameters "
-        "chosen on a validation split), clean and with Gaussian noise; write a report."
+def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m digitrec compare``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m digitrec compare",
+        description="Compare kNN, SVMs, an MLP and CNNs on MNIST (same preprocessing, "
+        "hyperparameters chosen on a validation split), clean and with Gaussian noise; "
+        "write a report.",
     )
     parser.add_argument(
         "--quick",
@@ -125,22 +128,25 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=int, default=2, help="preprocessing processes")
     parser.add_argument("--shipped-model", type=Path, default=None, help="shipped .keras file")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    return parser
 
 
-def main(args: argparse.Namespace) -> int:
-    """Run the comparison and write the report; 0 on success, 1 when MNIST is unavailable."""
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the comparison and write the report; 0 on success, 1 when MNIST is unavailable,
+    2 on bad options."""
+    args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
         config.validate()
     except ValueError as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 2
-    from digitrec.allocator import keep_freed_memory
+    from digitrec.training.allocator import keep_freed_memory
 
     keep_freed_memory()  # the CNNs train here too
     try:
         results = run_comparison(config)
-        from digitrec.report import write_report
+        from digitrec.study.report import write_report
     except MnistUnavailable as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 1
@@ -178,7 +184,7 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
 def run_comparison(config: CompareConfig) -> dict:
     """Train, select and score every model; return the results as plain data (JSON-ready)."""
     config.validate()
-    from digitrec.classifiers import FAMILIES
+    from digitrec.study.classifiers import FAMILIES
 
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed)
@@ -273,7 +279,7 @@ def preprocess(
 
 
 def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
-    from digitrec.classifiers import (
+    from digitrec.study.classifiers import (
         FAMILIES,
         fit_quietly,
         search_on_validation,
@@ -311,7 +317,7 @@ def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test
 
 
 def _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
-    from digitrec.classifiers import baseline_cnn
+    from digitrec.study.classifiers import baseline_cnn
 
     model = baseline_cnn(config.seed)
     start = time.perf_counter()
@@ -341,8 +347,9 @@ def _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -
 
 
 def _run_shipped_cnn(config, noisy_tests, y_test) -> dict:
-    from digitrec.classifiers import load_shipped_cnn
-    from digitrec.model import KERAS_PATH
+    from digitrec.interpreter import CARD_FILE
+    from digitrec.study.classifiers import load_shipped_cnn
+    from digitrec.training.model import KERAS_PATH
 
     path = Path(config.shipped_model or KERAS_PATH)
     entry = _model_entry(
@@ -361,7 +368,7 @@ def _run_shipped_cnn(config, noisy_tests, y_test) -> dict:
         entry.update(skipped=True, note=f"skipped: no shipped model at {path}")
         return entry
     model = load_shipped_cnn(path)
-    card = _model_card(path.parent / "model_card.json")
+    card = _model_card(path.parent / CARD_FILE)
     entry.update(
         train_seconds=card.get("training_seconds"),
         train_images=card.get("train_images"),
@@ -388,7 +395,7 @@ def _model_card(path: Path) -> dict:
 
 
 def _model_entry(name, label, features, params, train_images) -> dict:
-    from digitrec.classifiers import describe
+    from digitrec.study.classifiers import describe
 
     return {
         "name": name,
@@ -406,8 +413,8 @@ def _score(model, noisy_tests: dict, y_test: np.ndarray, name: str, progress: bo
     """Metrics at every noise level, and the batched prediction time per clean image."""
     from tqdm import tqdm
 
-    from digitrec.classifiers import timed_predict
     from digitrec.metrics import NO_DIGIT, classification_metrics
+    from digitrec.study.classifiers import timed_predict
 
     by_sigma, seconds_per_image = {}, {}
     for sigma, (digits, found) in tqdm(
@@ -445,6 +452,4 @@ def _sizes_text(sizes: dict) -> str:
 
 
 if __name__ == "__main__":
-    standalone = argparse.ArgumentParser(prog="python -m digitrec.compare")
-    configure_parser(standalone)
-    sys.exit(main(standalone.parse_args()))
+    sys.exit(main())

@@ -43,7 +43,7 @@ def write_report(results: dict, out_dir: Path) -> list[Path]:
 
     Parameters
     ----------
-    results : the dict returned by :func:`digitrec.compare.run_comparison`.
+    results : the dict returned by :func:`digitrec.study.compare.run_comparison`.
     out_dir : report directory, created when missing; existing report files are replaced.
     """
     if "models" not in results or "config" not in results:
@@ -170,7 +170,7 @@ SEARCH_COLUMNS = ("model", "setting", "val_accuracy", "chosen")
 
 def search_rows(models: list[dict]) -> list[dict]:
     """Every setting tried on the validation split, and which one was kept."""
-    from digitrec.classifiers import describe
+    from digitrec.study.classifiers import describe
 
     rows = []
     for m in models:
@@ -354,7 +354,7 @@ def command_line(config: dict) -> str:
 
 
 def _describe(params: dict) -> str:
-    from digitrec.classifiers import describe
+    from digitrec.study.classifiers import describe
 
     return describe(params)
 

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digitrec.strokes import canvas_rgba, draw
+from digitrec.training import REPO_ROOT
+from digitrec.training.strokes import canvas_rgba, draw
 
 ENV_VAR = "DIGITREC_UNIPEN"
 FILE_NAME = "unipen-1a-digits.ndjson.gz"
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "shared/data/unipen" / FILE_NAME
+DEFAULT_PATH = REPO_ROOT.parent / "shared/data/unipen" / FILE_NAME
 CANVAS = 280
 # What issue 10 measured with: digits 120-240 px tall on the 280 px canvas, drawn with a
 # 12-28 px brush (the page's slider spans 8-40 px, default 20).
