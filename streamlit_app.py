@@ -78,7 +78,7 @@ def main() -> None:
 
 
 def pages() -> list[st.Page]:
-    """Our page, plus the model comparison page once its file exists."""
+    """Our page and the model comparison page."""
     recognize = st.Page(
         recognize_page,
         title="Recognize a digit",
@@ -86,8 +86,6 @@ def pages() -> list[st.Page]:
         url_path="recognize",
         default=True,
     )
-    if not COMPARISON_PAGE.exists():
-        return [recognize]
     compare = st.Page(COMPARISON_PAGE, title="How the models compare", icon=":material/bar_chart:")
     return [recognize, compare]
 
@@ -261,7 +259,7 @@ def answer_line(source: str, image: Any, result: Result | None) -> None:
     elif result.unsure:
         st.markdown(f"Maybe **{result.digit}** · confidence only {result.confidence:.0%}")
     else:
-        st.markdown(f"**{result.digit}** · confidence {confidence_text(result.confidence)}")
+        st.markdown(f"**{result.digit}** · confidence {result.confidence_text}")
 
 
 def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
@@ -297,12 +295,7 @@ def prediction(result: Result) -> None:
         with st.container(key="predicted-digit", width="content"):
             st.metric("Predicted digit", str(result.digit))
         with st.container(key="confidence", width="content"):
-            st.metric("Confidence", confidence_text(result.confidence))
-
-
-def confidence_text(confidence: float) -> str:
-    """A percentage that never rounds a near-certainty up to a flat "100.0%"."""
-    return "> 99.9%" if confidence > 0.999 else f"{confidence:.1%}"
+            st.metric("Confidence", result.confidence_text)
 
 
 def probability_chart(result: Result) -> None:

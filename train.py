@@ -1,7 +1,7 @@
 """Train the digit CNN on MNIST and write the shipped model to models/.
 
     python train.py          # the shipped recipe (timings: README, models/model_card.json)
-    python train.py --fast   # a quicker recipe (about 10 minutes), for quick retraining
+    python train.py --fast   # one model, 8 epochs (about 3 minutes on 2 cores)
     python train.py --fast --limit 2000 --epochs 1 --out /tmp/model   # a smoke run
 
 Writes digitrec_cnn.keras, digitrec_cnn.tflite (what the app and CLI serve) and
@@ -21,24 +21,6 @@ from pathlib import Path
 from digitrec.training.model import MODELS_DIR
 from digitrec.training.recipe import FAST, TrainConfig, train
 
-HELP = {
-    "epochs": "most epochs per model (early stopping may end sooner)",
-    "learning_rate": "initial rate, cosine-decayed",
-    "patience": "epochs without validation gain before stopping",
-    "augmented_copies": "augmented variants of each MNIST digit",
-    "font_digits": "digits rendered from the fonts in fonts/",
-    "pen_digits": "digits drawn in styles MNIST lacks (digitrec.training.pen_styles)",
-    "members": "models trained on successive seeds, served as their average",
-    "epoch_size": "samples drawn per epoch",
-    "limit": "use only the first N MNIST training images",
-    "test_limit": "score on only the first N test images",
-    "width": "filters in the first conv block",
-    "workers": "preprocessing processes (default: all cores)",
-}
-# Knobs that stay at the recipe's value (the mix is a tuple; batch size and validation size
-# are part of what the recipe's figures were measured with).
-FIXED = {"mix", "validation_size", "batch_size"}
-
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
@@ -50,17 +32,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--fast", action="store_true", help=f"the quick recipe: {_differences(FAST)}"
     )
+    # One option per knob of TrainConfig, its help kept beside the field.
     for field in dataclasses.fields(TrainConfig):
-        if field.name in FIXED:
+        if not field.metadata.get("flag", True):
             continue
-        default = getattr(TrainConfig(), field.name)
         parser.add_argument(
             f"--{field.name.replace('_', '-')}",
-            type=float if isinstance(default, float) else int,
+            type=float if isinstance(field.default, float) else int,
             default=argparse.SUPPRESS,
-            help=f"{HELP.get(field.name, '')} (recipe: {default})".strip(),
+            help=f"{field.metadata.get('help', '')} (recipe: {_shown(field.default)})".strip(),
         )
     return parser.parse_args(argv)
+
+
+def _shown(default) -> str:
+    return "all" if default is None else str(default)  # None: every image, every core
 
 
 def _differences(config: TrainConfig) -> str:

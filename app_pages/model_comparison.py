@@ -1,47 +1,56 @@
 """How the models compare: the saved comparison report, shown as it was written.
 
 Everything here is read from ``reports/comparison/`` (or ``$DIGITREC_REPORT_DIR``), written by
-``python -m digitrec compare``; a visit never trains or scores a model. The file names are
-those of :mod:`digitrec.study.report`, repeated here so the page runs on its own (streamlit run,
-st.navigation or AppTest) without the training dependencies.
+``python -m digitrec compare``: its ``results.json`` through :mod:`digitrec.study.results`
+(standard library only, no training dependencies) and its plots. A visit never trains or
+scores a model.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
+
+from digitrec.study.results import (
+    PLOT_CONFUSION,
+    PLOT_CONFUSION_NOISY,
+    PLOT_NOISE,
+    PLOT_SPEED,
+    REPORT_FILES,
+    STUDY_SIGMA,
+    Comparison,
+    ModelResult,
+)
 
 REPORT_ENV = "DIGITREC_REPORT_DIR"
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent.parent / "reports" / "comparison"
-SUMMARY_CSV = "summary.csv"
-NOISE_CSV = "noise.csv"
-PER_CLASS_CSV = "per_class.csv"
-RESULTS_JSON = "results.json"
-PLOT_NOISE = "accuracy_vs_noise.png"
-PLOT_SPEED = "accuracy_vs_prediction_time.png"
-PLOT_CONFUSION = "confusion_matrices.png"
-PLOT_CONFUSION_NOISY = "confusion_matrices_sigma_0.5.png"
-NEEDED = (SUMMARY_CSV, NOISE_CSV, RESULTS_JSON)
+MISSING = "—"
 
 
 def main() -> None:
     st.title("How the models compare")
     folder = report_folder()
-    report = load_report(str(folder), _modified(folder))
-    if report is None:
+    try:
+        comparison = load_comparison(str(folder), _modified(folder))
+    except (OSError, ValueError, TypeError, KeyError):
+        st.error(
+            f"The report in `{folder}` could not be read (written by another version of "
+            "digitrec?). Run `python -m digitrec compare` again, then reload this page."
+        )
+        return
+    if comparison is None:
         show_no_report(folder)
         return
-    show_what_was_run(report)
-    show_clean_table(report)
-    show_noise(report)
-    show_speed(report)
-    show_confusion_matrices(report)
-    show_per_digit(report)
-    show_setup(report)
+    what_was_compared(comparison)
+    accuracy_table(comparison)
+    cost_table(comparison)
+    noise_table(comparison, folder)
+    show_plot(folder, PLOT_SPEED, "Accuracy against the time each model takes per digit")
+    confusion_matrices(folder)
+    per_digit(comparison)
+    how_it_was_made(comparison)
 
 
 def report_folder() -> Path:
@@ -50,124 +59,186 @@ def report_folder() -> Path:
 
 
 @st.cache_data(show_spinner=False)
-def load_report(folder: str, modified: float) -> dict | None:
-    """Tables and metadata of the report, or None when it is missing or incomplete.
+def load_comparison(folder: str, modified: float) -> Comparison | None:
+    """The saved results, or None when the folder holds no complete report.
 
     ``modified`` (newest file time) is part of the cache key, so a new run shows up.
     """
     path = Path(folder)
-    if not all((path / name).is_file() for name in NEEDED):
+    if not all((path / name).is_file() for name in REPORT_FILES):
         return None
-    per_class = path / PER_CLASS_CSV
-    return {
-        "folder": folder,
-        "summary": pd.read_csv(path / SUMMARY_CSV),
-        "noise": pd.read_csv(path / NOISE_CSV),
-        "per_class": pd.read_csv(per_class) if per_class.is_file() else None,
-        "results": json.loads((path / RESULTS_JSON).read_text()),
-        "readme": (path / "README.md").read_text() if (path / "README.md").is_file() else "",
-    }
+    return Comparison.load(path)
 
 
 def show_no_report(folder: Path) -> None:
     st.info(
         f"No comparison report yet (looked in `{folder}`). Create one with "
-        "`python -m digitrec compare` (5-10 minutes on 2 CPU cores; add `--quick` "
+        "`python -m digitrec compare` (under ten minutes on 2 CPU cores; add `--quick` "
         "for a small smoke run), then reload this page."
     )
 
 
-def show_what_was_run(report: dict) -> None:
-    results = report["results"]
-    config = results["config"]
-    minutes = results.get("runtime_seconds", 0) / 60
+def what_was_compared(comparison: Comparison) -> None:
+    """What the page shows, in a visitor's words."""
+    test_images = comparison.data.test_images
     st.write(
-        f"{len(report['summary'])} classifiers on MNIST, every image through the same "
-        f"preprocessing, hyperparameters chosen on a validation split of the training set, "
-        f"scored on {results['data']['test_images']:,} test images, clean and with Gaussian "
-        f"noise. Run took {minutes:.1f} min."
+        f"{len(comparison.scored)} ways for a computer to read handwritten digits, from "
+        "nearest neighbours to "
+        f"neural networks, each trained on the same MNIST digits and then tested on "
+        f"{test_images:,} digits it had never seen, clean and with grain (noise) added. "
+        "Every picture goes through the same preparation first, as on the recognition page. "
+        "The *CNN shipped* is the model this site uses."
     )
-    if config.get("quick"):
+    if comparison.settings.quick:
         st.warning("This report is from a quick run on a small subsample, not the full study.")
-    goal = results.get("goal")
-    if goal:
-        st.markdown(f"{goal['statement']}\n\n{goal['verdict']}")
 
 
-def show_clean_table(report: dict) -> None:
-    st.header("Clean test set")
-    table = report["summary"].rename(columns={"label": "Model", "setting": "Setting"})
-    percent = ["accuracy", "macro_sensitivity", "macro_specificity", "macro_precision",
-               "macro_f1", "accuracy_sigma_0.5"]  # fmt: skip
-    for column in percent:
-        table[column] = 100 * table[column]
-    table["size_MB"] = table["size_bytes"] / 2**20
-    shown = ["Model", "Setting", *percent, "train_seconds", "predict_ms_per_image", "size_MB"]
-    st.dataframe(
-        table[shown],
+def accuracy_table(comparison: Comparison) -> None:
+    st.header("How often each model is right")
+    st.table(
+        [
+            {
+                "Model": m.label,
+                "Setting": m.setting or MISSING,
+                "Accuracy": _percent(m.clean.accuracy),
+                "Sensitivity": _percent(m.clean.macro["sensitivity"]),
+                "Specificity": _percent(m.clean.macro["specificity"]),
+                "Precision": _percent(m.clean.macro["precision"]),
+                "F1": _percent(m.clean.macro["f1"]),
+            }
+            for m in _clean_scored(comparison)
+        ],
         hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.2f%%") for c in percent},
     )
     st.caption(
-        "Macro = mean over the ten digits; sensitivity = recall, precision = PPV. "
-        "Prediction time is batched, per preprocessed image."
+        "**Accuracy**: share of the test digits read correctly. For each digit, say 7: "
+        "**sensitivity** is the share of the 7s read as 7, **specificity** the share of the "
+        'other digits not read as 7, **precision** the share of the answers "7" that were '
+        "right, **F1** the balance of sensitivity and precision; the table gives their mean "
+        "over the ten digits. **Setting**: what was tuned on digits set aside from training."
     )
 
 
-def show_noise(report: dict) -> None:
-    st.header("Under Gaussian noise")
-    labels = dict(zip(report["summary"]["model"], report["summary"]["label"], strict=False))
-    noise = report["noise"].assign(model=lambda t: t["model"].map(labels).fillna(t["model"]))
-    table = noise.pivot(index="model", columns="sigma", values="accuracy") * 100
-    table.columns = [f"σ={s:g}" for s in table.columns]
-    st.dataframe(table, column_config={c: st.column_config.NumberColumn(format="%.2f%%")
-                                       for c in table.columns})  # fmt: skip
+def cost_table(comparison: Comparison) -> None:
+    st.header("What each model costs")
+    st.table(
+        [
+            {
+                "Model": m.label,
+                "Trained on": _count(m.train_images, "digits"),
+                "Training time": _duration(m.train_seconds),
+                "Time per digit": _milliseconds(m.predict_ms_per_image),
+                "Size": _megabytes(m.size_bytes),
+            }
+            for m in comparison.scored
+        ],
+        hide_index=True,
+    )
     st.caption(
-        "Accuracy with white Gaussian noise of standard deviation σ (on the 0..1 pixel "
-        "scale) added to the test images, clipped, fixed seed. σ=0.5 is the study's setting."
+        "Time per digit: the model alone, reading digits in batches on a 2-core computer "
+        "(preparing the picture, the same for all, comes on top). Size: what has to be "
+        "stored to use the model. The shipped CNN also learned from variants of the "
+        "digits (slanted, thickened, noisy, other handwriting styles), not counted here."
     )
-    _image(report, PLOT_NOISE, "Accuracy against noise σ")
 
 
-def show_speed(report: dict) -> None:
-    st.header("Accuracy against speed")
-    _image(report, PLOT_SPEED, "Accuracy against prediction time per image")
+def noise_table(comparison: Comparison, folder: Path) -> None:
+    st.header("Reading grainy pictures")
+    sigmas = comparison.settings.sigmas
+    st.table(
+        [
+            {"Model": m.label, **{_sigma(s): _percent(_accuracy(m, s)) for s in sigmas}}
+            for m in comparison.scored
+        ],
+        hide_index=True,
+    )
+    st.caption(
+        "Accuracy when random grain of strength σ is added to every pixel of the test "
+        "pictures (σ on a scale where black is 0 and white is 1: at σ = 0.5 the grain is "
+        "about as strong as the ink)."
+    )
+    show_plot(folder, PLOT_NOISE, "Accuracy as the grain gets stronger")
 
 
-def show_confusion_matrices(report: dict) -> None:
-    st.header("Confusion matrices")
-    clean, noisy = st.tabs(["Clean", "σ = 0.5"])
+def confusion_matrices(folder: Path) -> None:
+    st.header("Which digits get mixed up")
+    clean, noisy = st.tabs(["Clean", f"σ = {STUDY_SIGMA:g}"])
     with clean:
-        _image(report, PLOT_CONFUSION, "Clean test set")
+        show_plot(folder, PLOT_CONFUSION, "Rows: the true digit; columns: the answer")
     with noisy:
-        _image(report, PLOT_CONFUSION_NOISY, "Test set with noise σ=0.5")
+        show_plot(folder, PLOT_CONFUSION_NOISY, f"The same with grain of σ = {STUDY_SIGMA:g}")
 
 
-def show_per_digit(report: dict) -> None:
-    per_class = report["per_class"]
-    if per_class is None:
-        return
-    with st.expander("Per-digit sensitivity, specificity, precision and F1"):
-        sigmas = sorted(per_class["sigma"].unique())
-        sigma = st.selectbox("Noise σ", sigmas, format_func=lambda s: f"{s:g}")
-        st.dataframe(per_class[per_class["sigma"] == sigma], hide_index=True)
+def per_digit(comparison: Comparison) -> None:
+    """Per-digit figures of one model at one noise level, chosen by the visitor."""
+    models = comparison.scored
+    with st.expander("Digit by digit"):
+        model = st.selectbox("Model", models, format_func=lambda m: m.label)
+        scores = model.at(st.selectbox("Grain σ", comparison.settings.sigmas, format_func=_sigma))
+        if scores is None:
+            return
+        per_class = scores.per_class
+        columns = {"Sensitivity": "sensitivity", "Specificity": "specificity",
+                   "Precision": "precision", "F1": "f1"}  # fmt: skip
+        st.table(
+            [
+                {
+                    "Digit": str(digit),
+                    "Test digits": f"{int(per_class['support'][digit]):,}",
+                    **{title: _percent(per_class[key][digit]) for title, key in columns.items()},
+                }
+                for digit in range(10)
+            ],
+            hide_index=True,
+        )
 
 
-def show_setup(report: dict) -> None:
-    readme = report["readme"]
-    if "## Setup" not in readme:
-        return
-    setup = readme.split("## Setup", 1)[1].split("\n## ", 1)[0]
+def how_it_was_made(comparison: Comparison) -> None:
     with st.expander("How these numbers were made"):
-        st.markdown(setup)
+        st.markdown(
+            f"Made by `{comparison.settings.command_line()}` in "
+            f"{comparison.runtime_seconds / 60:.1f} min on {comparison.environment.cpus} CPU "
+            "cores.\n\n" + "\n".join(comparison.setup)
+        )
 
 
-def _image(report: dict, name: str, caption: str) -> None:
-    path = Path(report["folder"]) / name
-    if path.is_file():
-        st.image(str(path), caption=caption)
-    else:
-        st.caption(f"(plot {name} missing from the report)")
+def show_plot(folder: Path, name: str, caption: str) -> None:
+    st.image(str(folder / name), caption=caption)
+
+
+def _clean_scored(comparison: Comparison) -> list[ModelResult]:
+    return [m for m in comparison.scored if m.clean is not None]
+
+
+def _accuracy(model: ModelResult, sigma: float) -> float | None:
+    scores = model.at(sigma)
+    return None if scores is None else scores.accuracy
+
+
+def _sigma(sigma: float) -> str:
+    return f"σ = {sigma:g}"
+
+
+def _percent(value: float | None) -> str:
+    return MISSING if value is None else f"{100 * value:.2f}%"
+
+
+def _count(value: int | None, unit: str) -> str:
+    return MISSING if value is None else f"{value:,} {unit}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return MISSING
+    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _milliseconds(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.3f} ms"
+
+
+def _megabytes(size: int | None) -> str:
+    return MISSING if size is None else f"{size / 2**20:.1f} MB"
 
 
 def _modified(folder: Path) -> float:

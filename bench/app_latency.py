@@ -1,8 +1,10 @@
 """How fast the page answers: prints figures, asserts nothing.
 
-1. Server side, canvas update -> rendered result: the script rerun Streamlit does after each
-   stroke, driven by AppTest with a new drawing each time (median of many, after warm-up).
-2. ``streamlit run`` -> first prediction served: a real server and headless Chromium; the clock
+1. Server side, the script rerun Streamlit does after each stroke, driven by AppTest with a
+   new drawing each time (median of many, after warm-up). Nothing is rendered here.
+2. In the browser, mouse released -> answer on screen: headless Chromium draws on the canvas
+   of a real server; the clock stops on the first animation frame that shows the digit.
+3. ``streamlit run`` -> first prediction served: a real server and headless Chromium; the clock
    starts before the process is spawned and stops when the predicted digit is on screen.
 
     python bench/app_latency.py [--runs 200] [--no-browser]
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,17 +23,18 @@ sys.path.insert(0, str(ROOT))
 
 from tests.browser_support import (  # noqa: E402
     APP,
+    CHROMIUM,
+    DRAWING_LAYER,
+    PREDICTED,
     canvas_state,
+    draw,
     drawn_digit,
-    free_port,
+    launch_chromium,
+    start_streamlit,
     stop,
+    streamlit_server,
     wait_healthy,
 )
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 def rerun_after_stroke(runs: int, warmup: int = 10) -> list[float]:
@@ -73,38 +75,51 @@ def first_prediction() -> dict[str, float]:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1024, "height": 900})
-        port = free_port()
-        command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless",
-                   "true", "--server.fileWatcherType", "none", "--server.port", str(port),
-                   "--server.address", "127.0.0.1"]  # fmt: skip
         start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+        process, url = start_streamlit()
         try:
-            url = f"http://127.0.0.1:{port}"
             wait_healthy(url, process)
             healthy = time.perf_counter() - start
             page.goto(url)
-            layer = page.locator('[data-testid="stBidiComponentIsolated"] canvas.upper-canvas')
-            expect(layer).to_be_visible(timeout=60_000)
+            expect(page.locator(DRAWING_LAYER)).to_be_visible(timeout=60_000)
             ready = time.perf_counter() - start
-            box = layer.bounding_box()
             drawing = time.perf_counter()
-            page.mouse.move(box["x"] + 80, box["y"] + 60)
-            page.mouse.down()
-            page.mouse.move(box["x"] + 200, box["y"] + 60, steps=10)
-            page.mouse.move(box["x"] + 120, box["y"] + 235, steps=10)
-            page.mouse.up()
+            draw(page, 7)
             drawing = time.perf_counter() - drawing
-            value = page.locator('.st-key-predicted-digit [data-testid="stMetricValue"]')
-            expect(value).to_have_count(1, timeout=60_000)
+            expect(page.locator(PREDICTED)).to_have_count(1, timeout=60_000)
             served = time.perf_counter() - start
         finally:
             stop(process)
             browser.close()
     return {"healthy": healthy, "ready": ready, "drawing": drawing, "served": served}
+
+
+def mouse_up_to_answer(runs: int, warmup: int = 3) -> list[float]:
+    """Milliseconds from releasing the mouse at the end of a drawing to its answer on the
+    screen, in Chromium against a real server: what a person waits for after a stroke."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shown = "([selector, digit]) => document.querySelector(selector)?.textContent === digit"
+    times = []
+    with sync_playwright() as playwright, streamlit_server() as url:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1024, "height": 900})
+        page.goto(url)
+        for i in range(warmup + runs):
+            expect(page.locator(DRAWING_LAYER)).to_have_count(1, timeout=60_000)
+            page.wait_for_timeout(500)  # let a fresh canvas finish mounting
+            digit = (7, 0)[i % 2]
+            released = draw(page, digit)
+            # Checked on every animation frame: Playwright's own waits poll far more coarsely.
+            page.wait_for_function(shown, arg=[PREDICTED, str(digit)], polling="raf")
+            if i >= warmup:
+                times.append((time.perf_counter() - released) * 1000)
+            page.locator(".st-key-clear button").click()
+            expect(page.locator(PREDICTED)).to_have_count(0, timeout=60_000)
+        browser.close()
+    return times
 
 
 def summary(name: str, times: list[float]) -> str:
@@ -122,10 +137,13 @@ def main() -> None:
     parser.add_argument("--no-browser", action="store_true", help="skip the streamlit run figure")
     args = parser.parse_args()
 
-    print(summary("canvas update -> rendered result (server, AppTest rerun)",
+    print(summary("script rerun after a stroke (AppTest, server side, nothing rendered)",
                   rerun_after_stroke(args.runs)))  # fmt: skip
     print(summary("  of which recognizer.recognize(280x280 RGBA)", recognize_only(args.runs)))
-    if not args.no_browser and Path(CHROMIUM).exists():
+    if not args.no_browser and CHROMIUM.exists():
+        browser_runs = max(10, args.runs // 10)
+        print(summary("mouse released -> answer on screen (Chromium, real server)",
+                      mouse_up_to_answer(browser_runs)))  # fmt: skip
         t = first_prediction()
         print(
             f"streamlit run -> first prediction served: {t['served']:.2f} s "

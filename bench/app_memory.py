@@ -16,14 +16,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import STROKES, free_port, stop, wait_healthy  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]  # fmt: skip
-LAYER = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
-PREDICTED = '.st-key-predicted-digit [data-testid="stMetricValue"]'
+from tests.browser_support import (  # noqa: E402
+    DRAWING_LAYER,
+    PREDICTED,
+    draw,
+    launch_chromium,
+    start_streamlit,
+    stop,
+    wait_healthy,
+)
 
 
 def rss_mb(pid: int) -> float:
@@ -34,28 +35,14 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
-def draw(page, digit: int, offset: int = 0) -> None:
-    """Draw ``digit``'s strokes, shifted by ``offset`` px so every drawing is new."""
-    box = page.locator(LAYER).bounding_box()
-    for stroke in STROKES[digit]:
-        (x0, y0), *rest = stroke
-        page.mouse.move(box["x"] + x0 + offset, box["y"] + y0)
-        page.mouse.down()
-        for x, y in rest:
-            page.mouse.move(box["x"] + x + offset, box["y"] + y, steps=8)
-        page.mouse.up()
-
-
 def open_session(browser, url: str, expect):
     page = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
     page.goto(url)
-    expect(page.locator(LAYER)).to_be_visible(timeout=60_000)
+    expect(page.locator(DRAWING_LAYER)).to_be_visible(timeout=60_000)
     return page
 
 
 def main() -> None:
-    import subprocess
-
     from playwright.sync_api import expect, sync_playwright
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -63,18 +50,12 @@ def main() -> None:
     parser.add_argument("--interactions", type=int, default=60)
     args = parser.parse_args()
 
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-               "--server.headless", "true", "--server.fileWatcherType", "none",
-               "--server.port", str(port), "--server.address", "127.0.0.1"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    process, url = start_streamlit()
     try:
         wait_healthy(url, process)
         print(f"server started: {rss_mb(process.pid):.0f} MiB resident")
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = launch_chromium(playwright)
             pages = []
             for i in range(args.sessions):
                 page = open_session(browser, url, expect)
@@ -89,9 +70,10 @@ def main() -> None:
             for i in range(args.interactions):
                 page.get_by_role("button", name="Clear").click()
                 expect(page.locator(PREDICTED)).to_have_count(0, timeout=60_000)
-                expect(page.locator(LAYER)).to_have_count(1, timeout=60_000)  # the new canvas
+                # The Clear button gives a new canvas: wait for it.
+                expect(page.locator(DRAWING_LAYER)).to_have_count(1, timeout=60_000)
                 page.wait_for_timeout(500)  # let the fresh canvas finish mounting
-                draw(page, 7 if i % 2 else 0, offset=(i % 5) * 4 - 8)
+                draw(page, 7 if i % 2 else 0, shift=(i % 5) * 4 - 8)
                 expect(page.locator(PREDICTED)).to_have_count(1, timeout=60_000)
                 samples.append(rss_mb(process.pid))
             warm = len(samples) // 3  # the first interactions still fill caches and arenas

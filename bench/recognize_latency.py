@@ -59,7 +59,7 @@ def main() -> None:
             f"median {median_ms(lambda i=image: recognizer.recognize(i), count, warmup):.2f} ms"
         )
     batch = digit[None]
-    model_only = median_ms(lambda: recognizer._classifier.probabilities(batch), runs)
+    model_only = median_ms(lambda: recognizer.probabilities(batch), runs)
     print(f"model alone (LiteRT), one 28x28 digit: median {model_only:.3f} ms")
 
 

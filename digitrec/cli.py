@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -16,9 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.imageio import ImageError
-from digitrec.parallel import default_workers
+from digitrec.parallel import imap_chunks
 
 CHUNK = 256  # files per worker task: big enough to amortise the hand-off, small to stream
+# What predict reads from a directory given as an argument (other files there are skipped).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,22 +30,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = commands.add_parser("predict", help="read the digit in each image file")
     predict.add_argument(
-        "files", nargs="+", metavar="FILE", help="image files (png, jpg, bmp, gif, webp, tiff, ...)"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="image files (png, jpg, bmp, gif, webp, tiff, ...) or folders of them "
+        "(read in name order)",
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
     predict.add_argument(
         "--model", type=Path, default=None, help="a .tflite model (default: the shipped one)"
     )
     predict.add_argument(
-        "--workers", type=int, default=None, help="decoding processes (default: all cores)"
+        "--workers", type=positive_int, default=None, help="decoding processes (default: all cores)"
     )
 
     evaluate = commands.add_parser("evaluate", help="MNIST test accuracy of the shipped model")
     evaluate.add_argument(
         "--model", type=Path, default=None, help="a .tflite model (default: the shipped one)"
     )
-    evaluate.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
-    evaluate.add_argument("--workers", type=int, default=None)
+    evaluate.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="folder with the MNIST .gz files (default: $DIGITREC_DATA or ~/.cache/digitrec/"
+        "mnist, downloaded there when missing)",
+    )
+    evaluate.add_argument(
+        "--workers", type=positive_int, default=None, help="preprocessing processes"
+    )
 
     # The study has its own parser (digitrec.study.compare), imported only when it runs:
     # serving never imports the study, which needs the training requirements.
@@ -54,6 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     return parser
+
+
+def positive_int(text: str) -> int:
+    """An option's value that must be a whole number of at least 1 (processes, sizes)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -77,14 +101,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def predict(
-    files: Sequence[str],
+    paths: Sequence[str],
     as_json: bool = False,
     model: Path | None = None,
     workers: int | None = None,
 ) -> int:
+    """Print the digit read in each image file (folders: their image files, by name)."""
     from digitrec.recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
+    files = image_files(paths)
     failed = False
     start = 0
     for outcomes in _prepared_chunks(files, workers):
@@ -101,17 +127,32 @@ def predict(
     return 1 if failed else 0
 
 
+def image_files(paths: Sequence[str]) -> list[str]:
+    """``paths`` with each folder replaced by its image files, sorted by name.
+
+    A folder without image files stays in the list, so that it gets an error line.
+    """
+    files = []
+    for name in paths:
+        folder = Path(name)
+        if not folder.is_dir():
+            files.append(name)
+            continue
+        found = sorted(
+            str(path)
+            for path in folder.iterdir()
+            if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file()
+        )
+        files.extend(found or [name])
+    return files
+
+
 def _prepared_chunks(
     files: Sequence[str], workers: int | None
 ) -> Iterator[list[np.ndarray | str | None]]:
     """Per chunk of files, in input order: each 28x28 digit (None: blank) or error message."""
     chunks = [list(files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(chunks) <= 1:
-        yield from map(_prepare_chunk, chunks)
-        return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
-        yield from pool.imap(_prepare_chunk, chunks)
+    yield from imap_chunks(_prepare_chunk, chunks, workers)
 
 
 def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
@@ -119,6 +160,9 @@ def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
 
     out: list[np.ndarray | str | None] = []
     for name in files:
+        if Path(name).is_dir():
+            out.append(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {name}")
+            continue
         try:
             out.append(prepare(name, name))
         except ImageError as exc:
@@ -143,7 +187,7 @@ def _print_result(name: str, result, as_json: bool) -> None:
         print(f"{name}: no digit found")
     else:
         note = ", unsure" if result.unsure else ""
-        print(f"{name}: {result.digit} ({result.confidence:.1%}{note})")
+        print(f"{name}: {result.digit} ({result.confidence_text}{note})")
 
 
 def _print_error(name: str, message: str, as_json: bool) -> None:
@@ -156,15 +200,16 @@ def _print_error(name: str, message: str, as_json: bool) -> None:
 def evaluate(
     model: Path | None = None, data_dir: Path | None = None, workers: int | None = None
 ) -> int:
+    """Print the model's accuracy on the MNIST test set, read through the one pipeline."""
     from digitrec import data
     from digitrec.evaluation import score
-    from digitrec.interpreter import DigitClassifier
     from digitrec.parallel import to_mnist_many
+    from digitrec.recognizer import Recognizer
 
-    classifier = DigitClassifier(model)
+    recognizer = Recognizer.load(model)
     images, labels = data.load_mnist("test", path=data_dir)
     digits, found = to_mnist_many(images, workers)
-    report = score(classifier.probabilities, digits, labels, found)
+    report = score(recognizer.probabilities, digits, labels, found)
     print(
         f"MNIST test accuracy: {report['accuracy']:.2%} ({report['count']} digits, "
         f"{report['no_digit_found']} without a digit found)"

@@ -1,7 +1,8 @@
 """Decode anything a user gives us into one 8-bit grey image, safely.
 
 Accepted: a path, raw bytes, a binary file object, a PIL image, or a numpy array
-(grey HxW or HxWx1, RGB HxWx3, RGBA HxWx4; uint8, uint16, bool or float in [0, 1]).
+(grey HxW or HxWx1, RGB HxWx3, RGBA HxWx4; uint8, uint16 (0..65535), bool, float in
+[0, 1], or other integers in 0..255).
 Every failure is an :class:`ImageError` whose message says what was expected and what
 arrived, so callers can show it as is.
 """
@@ -25,6 +26,8 @@ ImageSource = (
 # A digit never needs more than this; larger files are refused before their pixels are
 # decoded, which is what stops decompression bombs (a 50,000 x 50,000 PNG is a few MB).
 MAX_PIXELS = 40_000_000
+# Float pixels a rounding error outside [0, 1] are clipped, not refused.
+FLOAT_SLACK = 1e-3
 
 
 class ImageError(ValueError):
@@ -59,6 +62,8 @@ def _open(source: Any, label: str) -> Image.Image:
         stream: Any = io.BytesIO(bytes(source))
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        if path.is_dir():
+            raise ImageError(f"a folder, not an image file: {label}")
         if not path.is_file():
             raise ImageError(f"no such file: {label}")
         if path.stat().st_size == 0:
@@ -181,12 +186,23 @@ def _to_unit_float(array: np.ndarray) -> np.ndarray:
         return array.astype(np.float32) / 255.0
     if array.dtype == np.uint16:
         return array.astype(np.float32) / 65535.0
-    if np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer):
+    if np.issubdtype(array.dtype, np.integer):
+        low, high = int(array.min()), int(array.max())
+        if low < 0 or high > 255:
+            raise ImageError(f"expected {array.dtype} pixel values in 0..255, got {low}..{high}")
+        return array.astype(np.float32) / 255.0
+    if np.issubdtype(array.dtype, np.floating):
         values = array.astype(np.float32)
         if not np.isfinite(values).all():
             raise ImageError("expected finite pixel values, got NaN or infinity")
-        scale = 255.0 if values.max() > 1.0 else 1.0
-        return np.clip(values / scale, 0.0, 1.0)
+        low, high = float(values.min()), float(values.max())
+        # The scale is never guessed: a dark 0..255 picture would pass for a 0..1 one.
+        if low < -FLOAT_SLACK or high > 1.0 + FLOAT_SLACK:
+            raise ImageError(
+                f"expected float pixel values in [0, 1], got {low:g}..{high:g} "
+                "(divide 0..255 values by 255)"
+            )
+        return np.clip(values, 0.0, 1.0)
     raise ImageError(f"expected numeric pixel values, got dtype {array.dtype}")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,21 +19,31 @@ from digitrec.preprocess import to_mnist
 BLANK = np.zeros((28, 28), np.uint8)
 
 
-def default_workers() -> int:
-    return max(
-        1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
+def cpu_count() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+def imap_chunks(
+    function: Callable[[Any], Any], chunks: Sequence[Any], workers: int | None = None
+) -> Iterator:
+    """``function(chunk)`` for each chunk, in order and as soon as it is ready, on worker
+    processes when it pays off (``workers`` defaults to every core; 1 runs here)."""
+    workers = cpu_count() if workers is None else workers
+    if workers <= 1 or len(chunks) <= 1:
+        yield from map(function, chunks)
+        return
+    with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
+        yield from pool.imap(function, chunks)
 
 
 def map_chunks(
     function: Callable[[Any], Any], chunks: Sequence[Any], workers: int | None = None
 ) -> list:
     """``[function(chunk) for chunk in chunks]``, on worker processes when it pays off."""
-    workers = default_workers() if workers is None else workers
-    if workers <= 1 or len(chunks) <= 1:
-        return [function(chunk) for chunk in chunks]
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
-        return pool.map(function, chunks)
+    return list(imap_chunks(function, chunks, workers))
 
 
 def to_mnist_many(
@@ -60,7 +70,7 @@ def _to_mnist_chunk(images: list[np.ndarray]) -> list[np.ndarray | None]:
 
 
 def _split(items: list, workers: int | None, per_worker: int = 4) -> list[list]:
-    workers = default_workers() if workers is None else workers
+    workers = cpu_count() if workers is None else workers
     pieces = max(1, min(len(items), workers * per_worker))
     size = -(-len(items) // pieces) if items else 1
     return [items[i : i + size] for i in range(0, len(items), size)]

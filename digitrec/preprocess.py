@@ -108,15 +108,24 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
 
     Parameters
     ----------
-    grey : 2-D uint8 array, any size, either polarity.
+    grey : 2-D uint8 array (0..255), any size, either polarity. Anything else is refused
+        with a ValueError: a float image in [0, 1] would otherwise read as blank.
 
     Returns
     -------
     28x28 uint8 array (0 background, 255 ink), or None when the image holds no digit
     (blank, uniform, pure noise).
     """
-    if grey.ndim != 2:
-        raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
+    if not isinstance(grey, np.ndarray) or grey.ndim != 2 or grey.dtype != np.uint8:
+        got = (
+            f"shape {grey.shape}, dtype {grey.dtype}"
+            if isinstance(grey, np.ndarray)
+            else type(grey).__name__
+        )
+        raise ValueError(
+            f"expected a 2-D uint8 grey image (pixels 0..255), got {got}; "
+            "digitrec.imageio.load_grey makes one from any image"
+        )
     if max(grey.shape) <= DIRECT_MAX_SIDE:
         return _digit_to_mnist(grey)
     crop = _cut_out_digit(grey)
@@ -497,9 +506,7 @@ def _crop_to_ink(mask: np.ndarray) -> np.ndarray:
 def _normalise_stroke_width(crop: np.ndarray) -> np.ndarray:
     """Thicken hairlines and thin marker strokes into MNIST's range of stroke widths."""
     pixels_per_box_pixel = max(crop.shape) / BOX
-    distance = cv2.distanceTransform(np.pad(crop, 1), cv2.DIST_L2, 3)[1:-1, 1:-1]
-    # For a stroke of width w the distance to the edge averages w / 4 over its pixels.
-    width = 4.0 * float(distance[crop > 0].mean()) / pixels_per_box_pixel
+    width = stroke_width(crop) / pixels_per_box_pixel
     low, high = STROKE_RANGE
     if low <= width <= high:
         return crop
@@ -513,6 +520,18 @@ def _normalise_stroke_width(crop: np.ndarray) -> np.ndarray:
     thinner = cv2.erode(crop, kernel)
     # Never erase the digit: a stroke thinner than the kernel somewhere would vanish.
     return thinner if thinner.sum() > 0.25 * crop.sum() else crop
+
+
+def stroke_width(ink: np.ndarray) -> float:
+    """The mean width, in pixels, of the strokes in the 0/1 mask ``ink`` (0 without ink).
+
+    For a stroke of width w the distance to its edge averages w / 4 over its pixels; the
+    mask is padded so that ink touching the border has an edge there too.
+    """
+    if not ink.any():
+        return 0.0
+    distance = cv2.distanceTransform(np.pad(ink.astype(np.uint8), 1), cv2.DIST_L2, 3)
+    return 4.0 * float(distance[1:-1, 1:-1][ink > 0].mean())
 
 
 def _centre_by_mass(digit: np.ndarray) -> np.ndarray:

@@ -41,6 +41,12 @@ class Result:
         """A digit was found but the model is not confident: say so rather than pretend."""
         return self.found and self.confidence < LOW_CONFIDENCE
 
+    @property
+    def confidence_text(self) -> str:
+        """The confidence as a percentage, "> 99.9%" for a near-certainty rather than the
+        flat "100.0%" it would round to (0.0% when no digit was found)."""
+        return "> 99.9%" if self.confidence > 0.999 else f"{self.confidence:.1%}"
+
     def ranked(self) -> list[tuple[int, float]]:
         """(digit, probability) pairs, most likely first; empty when no digit was found."""
         if self.probabilities is None:
@@ -48,7 +54,8 @@ class Result:
         return sorted(enumerate(self.probabilities), key=lambda pair: -pair[1])
 
 
-NO_DIGIT = Result(digit=None, confidence=0.0, probabilities=None, processed=None)
+# What every input without a digit gives.
+NOTHING_FOUND = Result(digit=None, confidence=0.0, probabilities=None, processed=None)
 
 
 def prepare(source: ImageSource, name: str | None = None) -> np.ndarray | None:
@@ -86,13 +93,18 @@ class Recognizer:
         """Recognize many images with one model call; raises on the first unusable one."""
         return self.classify([prepare(image) for image in images])
 
+    def probabilities(self, digits: np.ndarray) -> np.ndarray:
+        """The model's raw outputs for prepared digits: (N, 28, 28) uint8 -> (N, 10) floats,
+        in one model call (what scoring on MNIST uses)."""
+        return self._classifier.probabilities(digits)
+
     def classify(self, processed: Sequence[np.ndarray | None]) -> list[Result]:
         """Results for already prepared 28x28 digits (None entries mean "no digit")."""
         found = [i for i, digit in enumerate(processed) if digit is not None]
-        results = [NO_DIGIT] * len(processed)
+        results = [NOTHING_FOUND] * len(processed)
         if not found:
             return results
-        probabilities = self._classifier.probabilities(np.stack([processed[i] for i in found]))
+        probabilities = self.probabilities(np.stack([processed[i] for i in found]))
         for i, row in zip(found, probabilities):
             row = row.astype(np.float64) / float(row.sum())
             best = int(np.argmax(row))

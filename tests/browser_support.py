@@ -22,12 +22,25 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
 CANVAS = 280
+# The canvas's drawing layer, inside the component's open shadow root, and the big answer.
+DRAWING_LAYER = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
+PREDICTED = '.st-key-predicted-digit [data-testid="stMetricValue"]'
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # Strokes of plainly written digits on the 280x280 canvas, as polylines.
 STROKES: dict[int, list[list[tuple[int, int]]]] = {
@@ -79,13 +92,14 @@ def png_bytes(image: np.ndarray) -> bytes:
 
 
 def mnist_samples(count: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``count`` MNIST test digits, or a skip saying why they are missing."""
+    """The first ``count`` MNIST test digits (skipped, or failed in CI, when missing)."""
     from digitrec.data import MnistUnavailable, load_mnist
+    from tests.conftest import missing
 
     try:
         images, labels = load_mnist("test", download=False)
     except MnistUnavailable as err:
-        pytest.skip(f"MNIST test set not available offline: {err}")
+        missing(f"MNIST test set not available offline: {err}")
     return images[:count], labels[:count]
 
 
@@ -110,6 +124,32 @@ def jpeg_bytes(image: Image.Image, exif_orientation: int | None = None) -> bytes
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85, exif=exif.tobytes())
     return buffer.getvalue()
+
+
+def draw(page, digit: int, shift: int = 0) -> float:
+    """Draw ``digit`` stroke by stroke with the mouse, as a person would, ``shift`` canvas
+    pixels to the right; returns the ``time.perf_counter()`` of the last mouse release."""
+    return draw_strokes(page, [[(x + shift, y) for x, y in stroke] for stroke in STROKES[digit]])
+
+
+def draw_strokes(page, strokes: list[list[tuple[int, int]]]) -> float:
+    """Draw ``strokes`` (canvas pixels) on the page's canvas with a Playwright ``page``'s
+    mouse; returns the ``time.perf_counter()`` of the last mouse release."""
+    layer = page.locator(DRAWING_LAYER)
+    layer.scroll_into_view_if_needed()
+    box = layer.bounding_box()
+    assert box is not None
+    scale = box["width"] / CANVAS
+    released = time.perf_counter()
+    for stroke in strokes:
+        (x0, y0), *rest = stroke
+        page.mouse.move(box["x"] + x0 * scale, box["y"] + y0 * scale)
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=15)
+        page.mouse.up()
+        released = time.perf_counter()
+    return released
 
 
 # --- a real server ------------------------------------------------------------------------
@@ -137,9 +177,14 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 60.0) -> 
     raise TimeoutError(f"streamlit did not become healthy within {timeout:.0f} s")
 
 
-@contextmanager
-def streamlit_server(port: int | None = None) -> Iterator[str]:
-    """``streamlit run streamlit_app.py`` on a free localhost port; yields its URL."""
+def start_streamlit(
+    port: int | None = None, headless: bool = True, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """Spawn ``streamlit run streamlit_app.py`` on a free localhost port: (process, its URL).
+
+    ``headless=False`` runs it as on a desktop (where Streamlit may prompt on its terminal,
+    whose stdin is kept open here); ``env`` replaces the environment.
+    """
     port = port or free_port()
     command = [
         sys.executable,
@@ -148,24 +193,30 @@ def streamlit_server(port: int | None = None) -> Iterator[str]:
         "run",
         str(APP),
         "--server.headless",
-        "true",
+        str(headless).lower(),
         "--server.fileWatcherType",
         "none",
         "--server.port",
         str(port),
         "--server.address",
         "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
     ]
     process = subprocess.Popen(
         command,
         cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    return process, f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def streamlit_server(port: int | None = None) -> Iterator[str]:
+    """A ``streamlit run`` server for the length of the block; yields its URL."""
+    process, url = start_streamlit(port)
     try:
         wait_healthy(url, process)
         yield url
@@ -173,8 +224,15 @@ def streamlit_server(port: int | None = None) -> Iterator[str]:
         stop(process)
 
 
+def launch_chromium(playwright):
+    """Debian's headless Chromium, driven by Playwright (which never downloads a browser)."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+
+
 def stop(process: subprocess.Popen) -> None:
     """SIGTERM, then SIGKILL if the server is still tearing down after a few seconds."""
+    if process.stdin:
+        process.stdin.close()
     if process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGTERM)

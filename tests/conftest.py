@@ -1,13 +1,15 @@
 """Shared fixtures: MNIST and the UNIPEN validation digits when they are on disk, the
 shipped recognizer and a class-balanced handful of MNIST test digits.
 
-Missing data skips a test, with the reason, on a developer's machine; in CI (``CI`` set)
-it fails it, so that a run without the data can never pass green.
+Missing data (or model, or browser) skips a test, with the reason, on a developer's machine;
+in CI (``CI`` set) it fails it, so that a run without them can never pass green. Every test
+that depends on something it may not find goes through :func:`missing`.
 """
 
 from __future__ import annotations
 
 import os
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -17,11 +19,12 @@ from digitrec.data import MnistUnavailable, load_mnist
 from digitrec.training import pen_replay
 
 
-def missing(what: str) -> None:
-    """Fail in CI, skip elsewhere: data the tests need is not on this machine."""
+def missing(what: str) -> NoReturn:
+    """Fail in CI, skip elsewhere: data, the model or a browser the tests need is not on
+    this machine. Works in a test and at a module's top (skipping or failing the module)."""
     if os.environ.get("CI"):
-        pytest.fail(f"{what} (CI must provide it: see .ci/run)")
-    pytest.skip(what)
+        pytest.fail(f"{what} (CI must provide it: see .ci/run)", pytrace=False)
+    pytest.skip(what, allow_module_level=True)
 
 
 def _mnist(split):

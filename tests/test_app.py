@@ -6,7 +6,6 @@ form the component itself stores (a PNG data URL); tests/test_browser.py draws f
 
 from __future__ import annotations
 
-import ast
 import json
 from io import BytesIO
 from unittest import mock
@@ -29,11 +28,10 @@ from tests.browser_support import (
     paper_photo,
     png_bytes,
 )
+from tests.conftest import missing
 
-pytestmark = pytest.mark.skipif(
-    not (ROOT / "models" / "digitrec_cnn.tflite").exists(),
-    reason="models/digitrec_cnn.tflite is missing: train it with `python train.py`",
-)
+if not (ROOT / "models" / "digitrec_cnn.tflite").exists():
+    missing("models/digitrec_cnn.tflite is missing: train it with `python train.py`")
 
 TIMEOUT = 30  # the first run of a session imports numpy, cv2 and loads the model
 
@@ -358,20 +356,3 @@ def test_low_confidence_is_said_plainly():
     assert "41%" in at.warning[0].value
     assert predicted(at) == "4"
     assert "**9** (40.0%)" in " ".join(md.value for md in at.markdown)
-
-
-def test_page_does_no_image_maths_itself():
-    """The page lays out widgets; decoding and preprocessing belong to digitrec."""
-    tree = ast.parse(APP.read_text())
-    imported = {
-        alias.name.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    imported |= {
-        node.module.split(".")[0]
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and node.module
-    }
-    assert not imported & {"numpy", "cv2", "PIL", "tensorflow", "keras", "ai_edge_litert"}

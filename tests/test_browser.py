@@ -18,49 +18,45 @@ from pathlib import Path
 import pytest
 
 from tests.browser_support import (
+    CHROMIUM,
+    DRAWING_LAYER,
+    PREDICTED,
     ROOT,
     STROKES,
+    draw,
+    draw_strokes,
     jpeg_bytes,
+    launch_chromium,
     mnist_samples,
     paper_photo,
+    start_streamlit,
+    stop,
     streamlit_server,
+    wait_healthy,
 )
+from tests.conftest import missing
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WIDTHS = [320, 768, 1024, 1440, 2560]
 PHONE = {"width": 390, "height": 844}  # CSS pixels of a common phone, held upright
 DESKTOP = {"width": 1280, "height": 900}
 WAIT_MS = 20_000
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing: apt install chromium"
-    ),
-    pytest.mark.skipif(
-        not (ROOT / "models" / "digitrec_cnn.tflite").exists(),
-        reason="models/digitrec_cnn.tflite is missing: train it with `python train.py`",
-    ),
-]
+pytestmark = pytest.mark.browser
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+if not CHROMIUM.exists():
+    missing(f"{CHROMIUM} is missing: apt install chromium")
+if not (ROOT / "models" / "digitrec_cnn.tflite").exists():
+    missing("models/digitrec_cnn.tflite is missing: train it with `python train.py`")
+try:
+    import playwright.sync_api as playwright_api
+except ImportError:
+    missing("playwright is missing: pip install playwright (never `playwright install`)")
+
 expect = playwright_api.expect
 
-PREDICTED = '.st-key-predicted-digit [data-testid="stMetricValue"]'
 CONFIDENCE = '.st-key-confidence [data-testid="stMetricValue"]'
 ANSWER_LINE = ".st-key-answer-line"  # phones: the answer in one line above the canvas
 CHART = '[data-testid="stVegaLiteChart"]'
-DRAWING_LAYER = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
 MAIN_WIDTHS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   return {scroll: main.scrollWidth, client: main.clientWidth};
@@ -80,7 +76,7 @@ def app_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = launch_chromium(playwright)
         yield browser
         browser.close()
 
@@ -124,26 +120,6 @@ def open_page(context, url: str):
     page.goto(url)
     expect(page.locator(DRAWING_LAYER)).to_be_visible(timeout=WAIT_MS)
     return page
-
-
-def draw(page, digit: int) -> None:
-    """Draw ``digit`` stroke by stroke with the mouse, as a person would."""
-    draw_strokes(page, STROKES[digit])
-
-
-def draw_strokes(page, strokes: list[list[tuple[int, int]]]) -> None:
-    layer = page.locator(DRAWING_LAYER)
-    layer.scroll_into_view_if_needed()
-    box = layer.bounding_box()
-    assert box is not None
-    scale = box["width"] / 280
-    for stroke in strokes:
-        (x0, y0), *rest = stroke
-        page.mouse.move(box["x"] + x0 * scale, box["y"] + y0 * scale)
-        page.mouse.down()
-        for x, y in rest:
-            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=15)
-        page.mouse.up()
 
 
 def draw_with_finger(page, digit: int) -> None:
@@ -304,3 +280,46 @@ def test_desktop_shows_the_whole_canvas_and_the_answer_without_scrolling(desktop
     desktop.set_viewport_size({"width": DESKTOP["width"], "height": 1250})  # the whole page
     desktop.wait_for_timeout(400)
     desktop.screenshot(path=str(screenshots / "desktop-1280-full.png"))
+
+
+def test_comparison_page_fits_a_desktop_and_speaks_to_visitors(browser, app_url, screenshots):
+    """At 1280 px every table of the committed report fits, headed in words, not keys."""
+    context = browser.new_context(viewport={"width": DESKTOP["width"], "height": 3000})
+    page = context.new_page()
+    page.goto(f"{app_url}/model_comparison")
+    # Streamlit sends the page piece by piece: its last element is the setup's expander.
+    expect(page.get_by_text("How these numbers were made")).to_be_attached(timeout=WAIT_MS)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(screenshots / "comparison-1280.png"), full_page=True)
+    tables = page.locator('[data-testid="stTable"]')
+    assert tables.count() >= 3
+    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    for index in range(tables.count()):
+        table = tables.nth(index)
+        box = table.bounding_box()
+        assert box["x"] >= main["x"] and box["x"] + box["width"] <= main["x"] + main["width"]
+        # Nothing inside the table scrolls sideways: every column is in view.
+        hidden = table.evaluate(
+            "(t) => Math.max(0, ...Array.from([t, ...t.querySelectorAll('*')],"
+            " (e) => e.scrollWidth - e.clientWidth))"
+        )
+        assert hidden <= 1, f"table {index} is cut off by {hidden} px"
+    widths = page.evaluate(MAIN_WIDTHS)
+    assert widths["scroll"] <= widths["client"]
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    for internal in ("macro_", "_seconds", "None", "goal"):
+        assert internal not in text, internal
+    assert "The *CNN shipped*" not in text and "CNN shipped" in text
+    context.close()
+
+
+def test_first_run_on_a_desktop_serves_without_a_terminal_prompt(tmp_path):
+    """A fresh home directory, not headless (a desktop with a display): Streamlit would ask
+    for an e-mail address on the terminal and serve nothing until Enter was pressed."""
+    env = {**os.environ, "HOME": str(tmp_path), "BROWSER": "true", "DISPLAY": ":0"}
+    process, url = start_streamlit(headless=False, env=env)
+    try:
+        wait_healthy(url, process, timeout=60)
+    finally:
+        stop(process)
+    assert not (tmp_path / ".streamlit" / "credentials.toml").exists()

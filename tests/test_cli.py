@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
+from digitrec import Recognizer, Result
 from digitrec.cli import main
 
 from .test_imageio import decompression_bomb
@@ -50,15 +52,17 @@ def run_json(capsys, paths):
     return status, lines
 
 
-def test_json_lines_in_input_order(capsys, files):
+def test_json_lines_in_input_order_say_what_the_api_says(capsys, files, recognizer):
     paths = [p for p, _ in files["good"]] + [files["blank"]]
     status, lines = run_json(capsys, paths)
     assert status == 0
     assert [line["file"] for line in lines] == paths
-    for line, (_, label) in zip(lines, files["good"]):
+    for line, (path, label) in zip(lines, files["good"]):
         assert line["digit"] == label
-        assert len(line["probabilities"]) == 10 and abs(sum(line["probabilities"]) - 1) < 1e-4
-        assert line["confidence"] == max(line["probabilities"])
+        # The CLI decodes in worker chunks and batches the model: the same numbers as the API.
+        expected = recognizer.recognize(path)
+        assert line["probabilities"] == pytest.approx(expected.probabilities, abs=1e-5)
+        assert line["confidence"] == pytest.approx(expected.confidence, abs=1e-5)
     assert lines[-1] == {
         "file": files["blank"],
         "digit": None,
@@ -89,7 +93,10 @@ def test_text_output_and_parallel_workers(capsys, files):
     out = captured.out.splitlines()
     assert status == 1
     assert len(out) == len(paths) - 1  # the error goes to stderr
-    assert out[0] == f"{paths[0]}: {files['good'][0][1]} " + out[0].split(" ", 2)[2]
+    assert re.fullmatch(
+        rf"{re.escape(paths[0])}: {files['good'][0][1]} \((> 99\.9|\d{{1,2}}\.\d)%(, unsure)?\)",
+        out[0],
+    ), out[0]
     assert out[-1] == f"{files['blank']}: no digit found"
     assert "error: not an image" in captured.err
     assert "Traceback" not in captured.err
@@ -107,7 +114,47 @@ def test_usage_errors_exit_2():
 def test_missing_model_is_an_error_not_a_traceback(capsys, files, tmp_path):
     status = main(["predict", "--model", str(tmp_path / "nope.tflite"), files["blank"]])
     assert status == 1
-    assert "model not found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "model not found" in err and "train" not in err  # the user's file, not ours
+
+
+@pytest.mark.parametrize("value", ["-3", "0", "two"])
+def test_workers_must_be_a_positive_whole_number(capsys, value, files):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", "--workers", value, files["blank"]])
+    assert exit_info.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+def test_a_folder_is_read_image_by_image_in_name_order(capsys, files, tmp_path):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for name, (path, _) in zip(("b.png", "a.PNG", "c.jpg"), files["good"]):
+        (folder / name).write_bytes(Path(path).read_bytes())
+    (folder / "notes.txt").write_text("not an image, and not read")
+    (tmp_path / "empty").mkdir()
+    status, lines = run_json(capsys, [str(folder), str(tmp_path / "empty")])
+    assert [Path(line["file"]).name for line in lines] == ["a.PNG", "b.png", "c.jpg", "empty"]
+    labels = [label for _, label in files["good"]]
+    assert [line["digit"] for line in lines[:3]] == [labels[1], labels[0], labels[2]]
+    assert status == 1 and "no image files" in lines[-1]["error"]
+
+
+def test_a_near_certainty_is_not_printed_as_a_flat_hundred_percent(monkeypatch, capsys, files):
+    sure = Result(7, 0.99991, (0.00001,) * 7 + (0.99991,) + (0.00001,) * 2, None)
+    monkeypatch.setattr(Recognizer, "classify", lambda self, digits: [sure] * len(digits))
+    assert main(["predict", "--workers", "1", files["good"][0][0]]) == 0
+    assert capsys.readouterr().out.endswith(": 7 (> 99.9%)\n")
+
+
+def test_a_plain_predict_prints_nothing_on_stderr(files):
+    completed = subprocess.run(
+        [sys.executable, "-m", "digitrec", "predict", files["good"][0][0]],
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0 and completed.stdout.strip()
+    assert completed.stderr == ""  # no INFO line from LiteRT, nothing the user did not ask for
 
 
 @pytest.mark.slow

@@ -5,22 +5,29 @@ from __future__ import annotations
 import csv
 import json
 import math
+import subprocess
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from digitrec.cli import main
-from digitrec.study import compare, report
+from digitrec.study import classifiers, compare, report
+from digitrec.study.results import (
+    NOISE_CSV,
+    PER_CLASS_CSV,
+    PLOTS,
+    README,
+    REPORT_FILES,
+    SEARCH_CSV,
+    SUMMARY_CSV,
+    Comparison,
+)
+from digitrec.training import REPO_ROOT
 from digitrec.training.model import KERAS_PATH
-from digitrec.training.noise import NOISE_SIGMAS
 
 METRICS = ("accuracy", "macro_sensitivity", "macro_specificity", "macro_precision", "macro_f1")
 CLASSICAL = ("knn", "svm_rbf", "svm_linear", "mlp")
-REPORT_FILES = (
-    report.README, report.RESULTS_JSON, report.SUMMARY_CSV, report.NOISE_CSV,
-    report.PER_CLASS_CSV, report.CONFUSION_CSV, report.SEARCH_CSV, report.PLOT_CONFUSION,
-    report.PLOT_CONFUSION_NOISY, report.PLOT_SPEED, report.PLOT_NOISE,
-)  # fmt: skip
 
 
 def run_cli(*argv: str) -> int:
@@ -32,11 +39,31 @@ def read_csv(path):
         return list(csv.DictReader(stream))
 
 
+def git_status(folder) -> set[str]:
+    """Changed and untracked files under ``folder``, as ``git status`` lists them."""
+    run = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return set(run.stdout.splitlines())
+
+
 @pytest.fixture(scope="module")
-def quick_report(tmp_path_factory, mnist_train, mnist_test):
-    out = tmp_path_factory.mktemp("comparison")
-    assert run_cli("--quick", "--out", str(out), "--no-progress") == 0
-    return out
+def quick_report(mnist_train, mnist_test):
+    """The quick run with its default output folder, which git ignores: a quick run can
+    never overwrite the committed full report in reports/comparison/."""
+    before = git_status(REPO_ROOT / "reports")
+    assert run_cli("--quick", "--no-progress") == 0
+    assert git_status(REPO_ROOT / "reports") == before
+    return compare.QUICK_OUT
+
+
+@pytest.fixture(scope="module")
+def results(quick_report) -> Comparison:
+    return Comparison.load(quick_report)
 
 
 @pytest.fixture(scope="module")
@@ -49,60 +76,68 @@ def test_quick_run_writes_every_file(quick_report):
     for name in REPORT_FILES:
         path = quick_report / name
         assert path.is_file() and path.stat().st_size > 0, name
-    for plot in (report.PLOT_CONFUSION, report.PLOT_SPEED, report.PLOT_NOISE):
-        assert (quick_report / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for plot in PLOTS:
+        assert (quick_report / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", plot
 
 
 def test_summary_has_every_model_and_every_metric(quick_report, expected_models):
-    rows = {row["model"]: row for row in read_csv(quick_report / report.SUMMARY_CSV)}
+    rows = {row["model"]: row for row in read_csv(quick_report / SUMMARY_CSV)}
     assert tuple(rows) == expected_models
     for name, row in rows.items():
         for metric in (*METRICS, "accuracy_sigma_0.5"):
             assert 0.0 <= float(row[metric]) <= 1.0, (name, metric)
         assert float(row["predict_ms_per_image"]) > 0
         assert int(row["size_bytes"]) > 0
-        if name != "cnn_shipped":
-            assert float(row["train_seconds"]) > 0
-            assert int(row["train_images"]) > 0
+        assert float(row["train_seconds"]) > 0
+        assert int(row["train_images"]) > 0
+        assert row["setting"], name  # the shipped CNN says which recipe, not "None"
     # The quick subsample is small, but every classical model still beats chance by far.
     for name in CLASSICAL:
         assert float(rows[name]["accuracy"]) > 0.6, name
 
 
+def test_tables_say_what_results_json_says(quick_report, results):
+    rows = {row["model"]: row for row in read_csv(quick_report / SUMMARY_CSV)}
+    for model in results.scored:
+        row = rows[model.name]
+        assert float(row["accuracy"]) == pytest.approx(model.clean.accuracy)
+        assert float(row["macro_f1"]) == pytest.approx(model.clean.macro["f1"])
+        assert float(row["accuracy_sigma_0.5"]) == pytest.approx(model.at(0.5).accuracy)
+        assert int(row["size_bytes"]) == model.size_bytes
+
+
 def test_noise_and_per_class_tables_cover_every_model_sigma_and_digit(
-    quick_report, expected_models
+    quick_report, results, expected_models
 ):
-    noise = read_csv(quick_report / report.NOISE_CSV)
+    sigmas = compare.NOISE_SIGMAS
+    noise = read_csv(quick_report / NOISE_CSV)
     assert {(r["model"], float(r["sigma"])) for r in noise} == {
-        (m, s) for m in expected_models for s in NOISE_SIGMAS
+        (m, s) for m in expected_models for s in sigmas
     }
-    per_class = read_csv(quick_report / report.PER_CLASS_CSV)
-    assert len(per_class) == len(expected_models) * len(NOISE_SIGMAS) * 10
+    per_class = read_csv(quick_report / PER_CLASS_CSV)
+    assert len(per_class) == len(expected_models) * len(sigmas) * 10
     for row in per_class:
         for metric in ("sensitivity", "specificity", "precision", "f1"):
             assert not math.isnan(float(row[metric])), row
+    assert results.settings.sigmas == sigmas
 
 
-def test_confusion_matrices_count_every_test_image(quick_report, expected_models):
-    results = json.loads((quick_report / report.RESULTS_JSON).read_text())
-    test_images = results["data"]["test_images"]
+def test_confusion_matrices_count_every_test_image(results):
+    test_images = results.data.test_images
     assert test_images == compare.QUICK["test_size"]
-    for model in results["models"]:
-        if model["skipped"]:
-            continue
-        for sigma, scores in model["by_sigma"].items():
-            matrix = scores["confusion"]
+    for model in results.scored:
+        for scores in model.scores:
+            matrix = scores.confusion
             assert len(matrix) == 10 and all(len(row) == 11 for row in matrix)
-            assert sum(map(sum, matrix)) == test_images, (model["name"], sigma)
+            assert sum(map(sum, matrix)) == test_images, (model.name, scores.sigma)
             correct = sum(matrix[i][i] for i in range(10))
-            assert correct / test_images == pytest.approx(scores["accuracy"])
+            assert correct / test_images == pytest.approx(scores.accuracy)
 
 
-def test_hyperparameters_were_chosen_on_validation(quick_report):
-    results = json.loads((quick_report / report.RESULTS_JSON).read_text())
-    data = results["data"]
-    assert data["fit_images"] + data["val_images"] + data["train_no_digit"] == data["train_images"]
-    search = read_csv(quick_report / report.SEARCH_CSV)
+def test_hyperparameters_were_chosen_on_validation(quick_report, results):
+    data = results.data
+    assert data.fit_images + data.val_images + data.train_no_digit == data.train_images
+    search = read_csv(quick_report / SEARCH_CSV)
     for name in CLASSICAL:
         trials = [row for row in search if row["model"] == name]
         assert len(trials) >= 2, name
@@ -112,35 +147,63 @@ def test_hyperparameters_were_chosen_on_validation(quick_report):
         assert float(chosen[0]["val_accuracy"]) == best
 
 
-def test_readme_has_the_tables_and_the_setup(quick_report, expected_models):
-    text = (quick_report / report.README).read_text()
+def test_cnn_sizes_leave_out_the_optimizer_state(results):
+    # Adam keeps two values per weight: with its state the baseline's file was three times
+    # the 4 bytes per weight of the network itself.
+    from digitrec.training.model import build_cnn
+
+    weights_bytes = 4 * build_cnn().count_params()
+    baseline = next(m for m in results.models if m.name == "cnn_baseline")
+    assert weights_bytes <= baseline.size_bytes < 1.3 * weights_bytes
+
+
+def test_results_name_no_path_of_the_machine_they_ran_on(quick_report):
+    text = (quick_report / "results.json").read_text()
+    assert str(REPO_ROOT) not in text
+
+
+def test_readme_has_the_tables_and_the_setup(quick_report, results):
+    text = (quick_report / README).read_text()
+    assert results.settings.command_line() in text
     assert "compare --quick --seed 0" in text
     assert "| Model |" in text and "σ=0.5" in text and "## Setup" in text
     assert "Quick mode" in text
     assert "Gaussian-noise augmentation" in text
-    for plot in (report.PLOT_NOISE, report.PLOT_SPEED, report.PLOT_CONFUSION):
+    for line in results.setup:
+        assert line in text
+    for plot in PLOTS:
         assert f"]({plot})" in text
 
 
-def test_missing_shipped_model_is_skipped_and_numbers_are_reproducible(
-    tmp_path, quick_report, mnist_train, mnist_test
-):
+def test_missing_shipped_model_is_skipped_and_numbers_are_reproducible(tmp_path, results):
     missing = tmp_path / "absent.keras"
     out = tmp_path / "report"
     argv = ["--quick", "--out", str(out), "--no-progress", "--models", "knn,cnn_shipped"]
     assert run_cli(*argv, "--shipped-model", str(missing)) == 0
-    rows = read_csv(out / report.SUMMARY_CSV)
+    rows = read_csv(out / SUMMARY_CSV)
     assert [row["model"] for row in rows] == ["knn"]
-    text = (out / report.README).read_text()
+    text = (out / README).read_text()
     assert f"skipped: no shipped model at {missing}" in text
-    assert "goal is not checked" in text
+    assert "goal not checked" in text
     # Same seed and sizes as the full quick run: the same split, noise, choice and scores.
-    again = json.loads((out / report.RESULTS_JSON).read_text())["models"][0]
-    first = json.loads((quick_report / report.RESULTS_JSON).read_text())["models"][0]
-    assert first["name"] == again["name"] == "knn"
-    assert again["params"] == first["params"]
-    assert again["search"] == first["search"]
-    assert again["by_sigma"] == first["by_sigma"]
+    again = Comparison.load(out).models[0]
+    first = results.models[0]
+    assert first.name == again.name == "knn"
+    assert again.params == first.params
+    assert again.search == first.search
+    assert again.scores == first.scores
+
+
+def test_a_quick_run_never_replaces_a_full_report(tmp_path, capsys, results):
+    full = Comparison.from_dict(
+        {**results.to_dict(), "settings": {**results.to_dict()["settings"], "quick": False}}
+    )
+    full.save(tmp_path)
+    before = (tmp_path / "results.json").read_text()
+    assert run_cli("--quick", "--out", str(tmp_path), "--no-progress") == 2
+    assert "holds a full report" in capsys.readouterr().err
+    assert (tmp_path / "results.json").read_text() == before
+    assert compare.QUICK_OUT != compare.FULL_OUT
 
 
 @pytest.mark.parametrize(
@@ -149,6 +212,7 @@ def test_missing_shipped_model_is_skipped_and_numbers_are_reproducible(
         (["--models", "knn,forest"], "expected models among"),
         (["--train-size", "100", "--val-size", "200"], "val-size < train-size"),
         (["--test-size", "0"], "test-size"),
+        (["--workers", "0"], "workers"),
     ],
 )
 def test_bad_options_exit_2_with_a_message(argv, message, capsys):
@@ -161,8 +225,25 @@ def test_help_lists_the_options(capsys):
         run_cli("--help")
     assert exit_info.value.code == 0
     text = capsys.readouterr().out
+    assert text.startswith("usage: python -m digitrec compare")
     for option in ("--quick", "--out", "--seed", "--train-size", "--sigmas", "--models"):
         assert option in text
+
+
+def test_prediction_time_is_the_median_of_warm_runs(monkeypatch):
+    class Model:
+        calls = 0
+
+        def predict(self, digits):
+            Model.calls += 1
+            return np.zeros(len(digits), np.int64)
+
+    # perf_counter readings around the three timed runs: they last 5, 1 and 9 s.
+    clock = iter([0.0, 5.0, 10.0, 11.0, 20.0, 29.0])
+    monkeypatch.setattr(classifiers, "time", SimpleNamespace(perf_counter=lambda: next(clock)))
+    seconds = classifiers.predict_seconds_per_image(Model(), np.zeros((10, 28, 28)), repeats=3)
+    assert Model.calls == 4  # one warm-up run, untimed, then three timed ones
+    assert seconds == pytest.approx(5.0 / 10)
 
 
 def test_preprocess_in_blocks_keeps_order_and_marks_missing_digits(monkeypatch, mnist_test):
@@ -174,3 +255,10 @@ def test_preprocess_in_blocks_keeps_order_and_marks_missing_digits(monkeypatch, 
     assert np.array_equal(alone, blocks) and np.array_equal(found_alone, found_blocks)
     assert not found_alone[5] and found_alone.sum() == 299
     assert not alone[5].any() and alone.shape == (300, 28, 28)
+
+
+def test_report_files_are_written_from_typed_results_only(tmp_path, results):
+    written = report.write_report(results, tmp_path)
+    assert sorted(p.name for p in written) == sorted(REPORT_FILES)
+    assert Comparison.load(tmp_path) == results
+    assert json.loads((tmp_path / "results.json").read_text())["settings"]["quick"] is True

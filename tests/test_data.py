@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from digitrec import data
+from tests.conftest import missing
 
 
 def test_reads_both_splits_with_the_documented_shapes(mnist_train, mnist_test):
@@ -22,7 +23,7 @@ def test_reads_both_splits_with_the_documented_shapes(mnist_train, mnist_test):
 def _source_folder():
     folder = data.data_dir()
     if not all((folder / name).is_file() for name in data.FILES):
-        pytest.skip(f"MNIST files not in {folder}; set ${data.ENV_VAR} to a folder holding them")
+        missing(f"MNIST files not in {folder}; set ${data.ENV_VAR} to a folder holding them")
     return folder
 
 

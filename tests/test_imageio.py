@@ -97,9 +97,22 @@ def test_array_kinds(array):
     assert load_grey(array).dtype == np.uint8
 
 
-def test_float_array_scale_is_understood():
+def test_float_pixels_are_on_the_unit_scale_and_integers_on_the_byte_scale():
     assert load_grey(np.full((4, 4), 0.5))[0, 0] == 128
-    assert load_grey(np.full((4, 4), 200.0))[0, 0] == 200
+    assert load_grey(np.full((4, 4), 1.0000001, np.float32))[0, 0] == 255  # rounding slack
+    assert load_grey(np.full((4, 4), 200, np.int64))[0, 0] == 200
+    # A dark picture on the 0..255 scale would pass for a bright one on 0..1 if guessed.
+    dark = np.full((4, 4), 0.8)
+    dark[0, 0] = 3.0
+    with pytest.raises(ImageError, match=r"expected float pixel values in \[0, 1\], got 0.8..3"):
+        load_grey(dark)
+    with pytest.raises(ImageError, match=r"expected int64 pixel values in 0..255, got 0..300"):
+        load_grey(np.array([[0, 300]], np.int64))
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(ImageError, match="a folder, not an image file"):
+        load_grey(tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,16 @@
 """Sensitivity, specificity, precision and F1 against a confusion matrix worked out by hand."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
-from sklearn.metrics import multilabel_confusion_matrix
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    multilabel_confusion_matrix,
+    precision_recall_fscore_support,
+)
 
 from digitrec.metrics import (
     NO_DIGIT,
@@ -61,6 +69,38 @@ def test_specificity_agrees_with_sklearn_per_class_counts():
     expected = tn / (tn + fp)
     matrix = confusion_with_no_digit(y_true, y_pred)
     assert specificity_from_confusion(matrix) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_numpy_metrics_agree_with_scikit_learn(seed):
+    # scikit-learn is the oracle; digitrec.metrics computes the same in numpy so that the
+    # runtime `evaluate` does without it. Digit 9 is never predicted in one case.
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, 10, 400)
+    y_pred = np.where(rng.random(400) < 0.6, y_true, rng.integers(0, 11, 400))
+    if seed == 2:
+        y_pred[y_pred == 9] = NO_DIGIT
+    scores = classification_metrics(y_true, y_pred)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=list(range(10)), zero_division=0
+    )
+    assert scores["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
+    assert scores["per_class"]["precision"] == pytest.approx(precision.tolist())
+    assert scores["per_class"]["sensitivity"] == pytest.approx(recall.tolist())
+    assert scores["per_class"]["f1"] == pytest.approx(f1.tolist())
+    assert scores["per_class"]["support"] == support.tolist()
+    expected = confusion_matrix(y_true, y_pred, labels=list(range(11)))[:10]
+    assert scores["confusion"] == expected.tolist()
+    assert scores["no_digit"] == int(np.sum(y_pred == NO_DIGIT))
+
+
+def test_metrics_need_no_scikit_learn():
+    code = (
+        "import sys, numpy as np; from digitrec.metrics import classification_metrics;"
+        "classification_metrics(np.arange(10), np.arange(10)); print('sklearn' in sys.modules)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
 
 
 def test_specificity_of_a_square_two_class_matrix():

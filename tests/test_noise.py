@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from digitrec.training.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+from digitrec.study.results import NOISE_SIGMAS, STUDY_SIGMA
+from digitrec.training import augment
+from digitrec.training.noise import add_gaussian_noise, noise_seed
 
 
 def test_added_noise_has_zero_mean_and_the_requested_std():
@@ -40,8 +42,24 @@ def test_zero_sigma_returns_an_unchanged_copy():
     assert clean.dtype == np.uint8 and clean.shape == images.shape
 
 
-def test_study_levels():
-    assert NOISE_SIGMAS == (0.0, 0.1, 0.3, 0.5, 0.7)
+def test_noisy_pixels_are_rounded_not_truncated():
+    grey = np.full((50, 28, 28), 128, np.uint8)
+    # Noise of a tenth of a grey level never moves a pixel when rounded; truncation would
+    # take every pixel with negative noise down to 127.
+    assert np.array_equal(add_gaussian_noise(grey, 0.1 / 255, seed=3), grey)
+
+
+def test_augmentation_adds_the_same_noise_as_the_study():
+    image = np.random.default_rng(0).integers(0, 256, (28, 28), dtype=np.uint8)
+    augmented = augment.add_noise(image, np.random.default_rng(5))
+    rng = np.random.default_rng(5)
+    assert np.array_equal(augmented, add_gaussian_noise(image, rng.uniform(0.05, 0.7), rng))
+
+
+def test_study_levels_start_clean_and_include_the_study_setting():
+    # The report's clean columns read sigma 0, its noisy confusion matrices STUDY_SIGMA.
+    assert NOISE_SIGMAS[0] == 0.0 and STUDY_SIGMA in NOISE_SIGMAS
+    assert list(NOISE_SIGMAS) == sorted(set(NOISE_SIGMAS))
 
 
 @pytest.mark.parametrize(

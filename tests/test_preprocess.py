@@ -106,6 +106,11 @@ def test_mnist_digits_survive_the_pipeline(mnist_digits):
         assert np.abs(out.astype(int) - image).mean() < 30
 
 
-def test_rejects_non_2d_input():
-    with pytest.raises(ValueError, match="2-D"):
+def test_rejects_what_is_not_a_2d_uint8_image_and_says_what_it_got():
+    with pytest.raises(ValueError, match=r"2-D uint8 .*shape \(28, 28, 3\)"):
         to_mnist(np.zeros((28, 28, 3), np.uint8))
+    # A float image in [0, 1] used to come back as "no digit" without a word.
+    digit = np.zeros((28, 28))
+    digit[6:22, 12:16] = 1.0
+    with pytest.raises(ValueError, match="dtype float64.*load_grey"):
+        to_mnist(digit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -73,6 +74,16 @@ def test_train_py_fast_on_a_tiny_budget_writes_a_usable_ensemble_and_card(tmp_pa
     }
     result = Recognizer.load(tmp_path / "digitrec_cnn.tflite").recognize(mnist_train[0][0])
     assert result.found and abs(sum(result.probabilities) - 1) < 1e-4
+
+
+def test_every_knob_is_documented_once_and_offered_by_train_py():
+    help_text = subprocess.run(
+        [sys.executable, "train.py", "--help"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    for field in dataclasses.fields(TrainConfig):
+        assert field.metadata.get("help"), f"TrainConfig.{field.name} has no help (use knob())"
+        flag = f"--{field.name.replace('_', '-')}"
+        assert (flag in help_text) == field.metadata["flag"], flag
 
 
 def test_fast_recipe_is_a_cut_down_default():

@@ -12,10 +12,11 @@ neighbour search faster with no loss of accuracy on MNIST.
 from __future__ import annotations
 
 import pickle
+import statistics
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC, LinearSVC
 from tqdm import tqdm
+
+from digitrec.study.results import Trial
 
 PCA_COMPONENTS = 50
 # A time budget: on 2 shared cores an MLP epoch on 30,000 images costs seconds, and the
@@ -153,7 +156,7 @@ class SearchResult:
     """Validation accuracy of every setting tried, and the best one."""
 
     family: str
-    scores: list[dict] = field(default_factory=list)
+    trials: list[Trial] = field(default_factory=list)
     best_params: dict = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -200,7 +203,7 @@ def search_on_validation(
             family.build({**params, **(extra_params or {})}, seed), fit_digits, fit_labels
         )
         accuracy = float(np.mean(model.predict(val_digits) == val_labels))
-        result.scores.append({"params": dict(params), "val_accuracy": accuracy})
+        result.trials.append(Trial(dict(params), accuracy))
         if accuracy > best:
             best, result.best_params = accuracy, dict(params)
     result.seconds = time.perf_counter() - start
@@ -239,11 +242,10 @@ class KerasDigits:
         progress: bool = True,
     ) -> KerasDigits:
         """Train with Adam; keep the weights of the epoch best on the validation part."""
-        import keras
-
-        from digitrec.training.model import compile_for_training
+        from digitrec.training.model import compile_for_training, import_keras_quietly
         from digitrec.training.recipe import shuffled_epochs
 
+        keras = import_keras_quietly()
         compile_for_training(self.model, 1e-3)
         best = keras.callbacks.EarlyStopping(
             monitor="val_accuracy", patience=epochs, restore_best_weights=True
@@ -267,11 +269,21 @@ class KerasDigits:
     def predict(self, digits: np.ndarray) -> np.ndarray:
         return np.argmax(self.predict_proba(digits), axis=1)
 
+    def epoch_trials(self) -> list[Trial]:
+        """Validation accuracy after each epoch of :meth:`fit`, as settings tried."""
+        return [Trial({"epochs": i + 1}, a) for i, a in enumerate(self.history["val_accuracy"])]
+
     def size_bytes(self) -> int:
-        """Size of the saved ``.keras`` file."""
+        """Size of the ``.keras`` file of the weights alone: the optimizer's state (Adam keeps
+        two values per weight) is for training, not for the model, and is left out."""
+        import keras
+
+        # Rebuilt from its config: keras.models.clone_model would compile the copy too.
+        weights_only = keras.Model.from_config(self.model.get_config())
+        weights_only.set_weights(self.model.get_weights())
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "model.keras"
-            self.model.save(path)
+            weights_only.save(path)
             return path.stat().st_size
 
 
@@ -300,38 +312,32 @@ def deterministic_ops() -> Iterator[None]:
 
 def baseline_cnn(seed: int = 0) -> KerasDigits:
     """The plain baseline: the shipped architecture, to be trained without any augmentation."""
-    from digitrec.training.model import build_cnn
+    from digitrec.training.model import build_cnn, import_keras_quietly
 
+    import_keras_quietly()
     return KerasDigits(build_cnn(seed=seed), seed=seed)
 
 
 def load_shipped_cnn(path: Path) -> KerasDigits:
     """The shipped model (trained with Gaussian-noise augmentation by train.py)."""
-    import keras
+    from digitrec.training.model import import_keras_quietly
 
+    keras = import_keras_quietly()
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"shipped model not found: {path}")
     return KerasDigits(keras.models.load_model(path, compile=False))
 
 
-def timed_predict(model: Any, digits: np.ndarray, repeats: int = 1) -> tuple[np.ndarray, float]:
-    """Predictions and the best wall-clock seconds per image over ``repeats`` batched runs."""
-    best = float("inf")
-    predictions = np.zeros(0, np.int64)
+def predict_seconds_per_image(model: Any, digits: np.ndarray, repeats: int = 5) -> float:
+    """Wall-clock seconds per image of ``model.predict(digits)``, measured warm: one untimed
+    run first (Keras traces its graph then), then the median of ``repeats`` batched runs."""
+    if len(digits) == 0:
+        raise ValueError("expected digits to time the predictions on, got none")
+    model.predict(digits)
+    times = []
     for _ in range(max(1, repeats)):
         start = time.perf_counter()
-        predictions = np.asarray(model.predict(digits))
-        best = min(best, time.perf_counter() - start)
-    return predictions, best / max(1, len(digits))
-
-
-def describe(params: dict) -> str:
-    """Short text of a setting, for tables: ``k=3, weights=distance``."""
-    return ", ".join(f"{key}={_short(value)}" for key, value in params.items())
-
-
-def _short(value: Any) -> str:
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return "(" + ",".join(str(v) for v in value) + ")"
-    return str(value)
+        model.predict(digits)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) / len(digits)

@@ -10,8 +10,8 @@ The recipe, in order:
    validation part, refit it on the whole training set.
 4. Train the plain baseline CNN (no augmentation), keeping its best epoch on validation;
    load the shipped CNN (trained with Gaussian-noise augmentation) when it exists.
-5. Score every model on the test set with white Gaussian noise of each sigma added, and
-   write tables, JSON and plots to ``reports/comparison/``.
+5. Score every model on the test set with white Gaussian noise of each sigma added, time
+   its predictions warm, and write tables, JSON and plots to ``reports/comparison/``.
 """
 
 from __future__ import annotations
@@ -22,21 +22,38 @@ import platform
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from digitrec.data import MnistUnavailable, load_mnist
+from digitrec.parallel import cpu_count
+from digitrec.study.results import (
+    NOISE_SIGMAS,
+    RESULTS_JSON,
+    Comparison,
+    DataSummary,
+    Environment,
+    ModelResult,
+    Scores,
+    Settings,
+    describe,
+)
 from digitrec.training import REPO_ROOT
-from digitrec.training.noise import NOISE_SIGMAS, add_gaussian_noise, noise_seed
+from digitrec.training.noise import add_gaussian_noise, noise_seed
 
 # scikit-learn, tqdm, TensorFlow and matplotlib are imported when the comparison runs, so
-# that building the CLI's parser stays cheap for the other commands.
+# that the options and their errors come without the wait.
 
-DEFAULT_OUT = REPO_ROOT / "reports" / "comparison"
+FULL_OUT = REPO_ROOT / "reports" / "comparison"  # the committed report, shown by the app
+QUICK_OUT = REPO_ROOT / "reports" / "comparison-quick"  # not committed (.gitignore)
 PREPROCESS_BLOCK = 10_000
 POOL_MIN_IMAGES = 2_000
+# Prediction time: the median of TIMING_REPEATS batched runs over at most TIMING_IMAGES clean
+# test digits, after a warm-up run (Keras traces its graph on the first call).
+TIMING_IMAGES = 2_000
+TIMING_REPEATS = 5
 MODEL_NAMES = ("knn", "svm_rbf", "svm_linear", "mlp", "cnn_baseline", "cnn_shipped")
 
 # Full run: sized to finish within 45 minutes on 2 CPU cores.
@@ -49,30 +66,18 @@ SIZE_HELP = {
     "search_size": "training images per trial when searching the SVMs and the MLP",
     "cnn_epochs": "most epochs of the baseline CNN",
 }
-# --quick: a few hundred images, for tests and smoke runs (about half a minute).
+# --quick: a few hundred images, for tests and smoke runs (about a minute on 2 cores).
 QUICK = {"train_size": 600, "val_size": 200, "test_size": 300, "search_size": 400,
          "cnn_epochs": 1}  # fmt: skip
 
 
-@dataclass
-class CompareConfig:
-    """Everything that decides the numbers; written into the report so they can be redone."""
+@dataclass(frozen=True)
+class CompareConfig(Settings):
+    """The settings that decide the numbers, and where and how the run goes."""
 
-    out: Path = DEFAULT_OUT
-    seed: int = 0
-    quick: bool = False
-    train_size: int = FULL["train_size"]
-    val_size: int = FULL["val_size"]
-    test_size: int = FULL["test_size"]
-    search_size: int = FULL["search_size"]
-    cnn_epochs: int = FULL["cnn_epochs"]
-    sigmas: tuple[float, ...] = NOISE_SIGMAS
-    models: tuple[str, ...] = MODEL_NAMES
+    out: Path = FULL_OUT
     workers: int = 2
     progress: bool = True
-    shipped_model: Path | None = None
-    data_dir: Path | None = None
-    extra: dict = field(default_factory=dict)
 
     def validate(self) -> None:
         if not 0 < self.val_size < self.train_size <= 60_000:
@@ -85,10 +90,24 @@ class CompareConfig:
         unknown = sorted(set(self.models) - set(MODEL_NAMES))
         if unknown:
             raise ValueError(f"expected models among {', '.join(MODEL_NAMES)}, got {unknown}")
-        if any(s < 0 for s in self.sigmas):
+        if not self.sigmas or any(not s >= 0 for s in self.sigmas):
             raise ValueError(f"expected noise sigmas >= 0, got {self.sigmas}")
         if self.cnn_epochs < 1 or self.search_size < 1 or self.workers < 1:
             raise ValueError("expected cnn-epochs, search-size and workers >= 1")
+        if self.quick and _holds_full_report(self.out):
+            raise ValueError(
+                f"{self.out} holds a full report: a quick run does not replace it; "
+                "choose another --out"
+            )
+
+    def settings(self) -> Settings:
+        """What the report records: the settings alone, without the output folder."""
+        return Settings(**{f.name: getattr(self, f.name) for f in fields(Settings)})
+
+    def shipped_path(self) -> Path:
+        from digitrec.training.model import KERAS_PATH
+
+        return REPO_ROOT / self.shipped_model if self.shipped_model else KERAS_PATH
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,7 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"small subsample for tests and smoke runs: {_sizes_text(QUICK)}",
     )
     parser.add_argument(
-        "--out", type=Path, default=DEFAULT_OUT, help="report directory (default: %(default)s)"
+        "--out",
+        type=Path,
+        default=None,
+        help=f"report directory (default: {_shown(FULL_OUT)}, with --quick {_shown(QUICK_OUT)})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice")
     for name, default in FULL.items():
@@ -117,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--sigmas",
         type=lambda text: tuple(float(s) for s in text.split(",")),
         default=NOISE_SIGMAS,
-        help="noise levels on the [0, 1] scale, comma-separated (default: %(default)s)",
+        help="noise levels on the [0, 1] scale, comma-separated (default: 0,0.1,0.3,0.5,0.7)",
     )
     parser.add_argument(
         "--models",
@@ -126,14 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"comma-separated subset of {','.join(MODEL_NAMES)} (default: all)",
     )
     parser.add_argument("--workers", type=int, default=2, help="preprocessing processes")
-    parser.add_argument("--shipped-model", type=Path, default=None, help="shipped .keras file")
+    parser.add_argument(
+        "--shipped-model",
+        type=Path,
+        default=None,
+        help="the .keras file scored as the shipped CNN (default: models/digitrec_cnn.keras)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the comparison and write the report; 0 on success, 1 when MNIST is unavailable,
-    2 on bad options."""
+    """Run the comparison and write the report; 0 on success, 1 when MNIST or the training
+    requirements are missing, 2 on bad options."""
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
@@ -141,26 +168,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 2
-    from digitrec.training.allocator import keep_freed_memory
-
-    keep_freed_memory()  # the CNNs train here too
     try:
-        results = run_comparison(config)
         from digitrec.study.report import write_report
+        from digitrec.training.allocator import keep_freed_memory
+
+        keep_freed_memory()  # the CNNs train here too
+        comparison = run_comparison(config)
     except MnistUnavailable as exc:
         print(f"compare: {exc}", file=sys.stderr)
         return 1
-    except ImportError as exc:
+    except ImportError as exc:  # scikit-learn, TensorFlow or matplotlib not installed
         print(
             f"compare: {exc}; the comparison needs the training requirements: "
             "pip install -r requirements-train.txt",
             file=sys.stderr,
         )
         return 1
-
-    written = write_report(results, config.out)
-    print(f"Report written to {config.out} ({len(written)} files)")
-    print((config.out / "README.md").read_text().split("## Setup")[0].strip())
+    written = write_report(comparison, config.out)
+    print(f"Report written to {_shown(config.out)} ({len(written)} files)")
+    print(headline(comparison))
     return 0
 
 
@@ -168,28 +194,29 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
     """A :class:`CompareConfig` from parsed options; --quick changes only unset sizes."""
     sizes = QUICK if args.quick else FULL
     chosen = {name: getattr(args, name, None) for name in FULL}
+    shipped = args.shipped_model
     return CompareConfig(
-        out=Path(args.out),
         seed=args.seed,
         quick=args.quick,
         sigmas=tuple(args.sigmas),
         models=tuple(args.models),
+        shipped_model=None if shipped is None else _shown(shipped),
+        out=args.out or (QUICK_OUT if args.quick else FULL_OUT),
         workers=args.workers,
         progress=not args.no_progress,
-        shipped_model=args.shipped_model,
         **{name: sizes[name] if value is None else value for name, value in chosen.items()},
     )
 
 
-def run_comparison(config: CompareConfig) -> dict:
-    """Train, select and score every model; return the results as plain data (JSON-ready)."""
+def run_comparison(config: CompareConfig) -> Comparison:
+    """Train, select and score every model."""
     config.validate()
     from digitrec.study.classifiers import FAMILIES
 
     started = time.perf_counter()
     rng = np.random.default_rng(config.seed)
-    train_images, train_labels = load_mnist("train", path=config.data_dir)
-    test_images, test_labels = load_mnist("test", path=config.data_dir)
+    train_images, train_labels = load_mnist("train")
+    test_images, test_labels = load_mnist("test")
 
     # Prepare the data: seeded split of the training set; a seeded test subsample if asked.
     order = rng.permutation(len(train_images))[: config.train_size]
@@ -206,48 +233,43 @@ def run_comparison(config: CompareConfig) -> dict:
     is_val = np.zeros(len(order), bool)
     is_val[: config.val_size] = True
     fit_mask, val_mask = train_found & ~is_val, train_found & is_val
-    fit_x, fit_y = train_digits[fit_mask], labels_in_order[fit_mask]
-    val_x, val_y = train_digits[val_mask], labels_in_order[val_mask]
-    noisy_tests = {}
+    fit = train_digits[fit_mask], labels_in_order[fit_mask]
+    val = train_digits[val_mask], labels_in_order[val_mask]
+    tests = {}
     for sigma in config.sigmas:
         noisy = add_gaussian_noise(test_images, sigma, noise_seed(config.seed, sigma))
-        noisy_tests[sigma] = preprocess(
-            noisy, config.workers, f"preprocess test sigma={sigma}", config.progress
+        tests[sigma] = preprocess(
+            noisy, config.workers, f"preprocess test sigma={sigma:g}", config.progress
         )
-    prep_seconds = time.perf_counter() - prep_start
+    data = DataSummary(
+        train_images=len(order),
+        fit_images=int(fit_mask.sum()),
+        val_images=int(val_mask.sum()),
+        train_no_digit=int((~train_found).sum()),
+        test_images=len(test_index),
+        preprocess_seconds=time.perf_counter() - prep_start,
+    )
 
     y_test = test_labels.astype(np.int64)
     models = []
     for name in config.models:
         if name in FAMILIES:
-            models.append(
-                _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test)
-            )
+            models.append(_run_classical(name, config, fit, val, tests, y_test))
         elif name == "cnn_baseline":
-            models.append(
-                _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test)
-            )
+            models.append(_run_baseline_cnn(config, fit, val, tests, y_test))
         elif name == "cnn_shipped":
-            models.append(_run_shipped_cnn(config, noisy_tests, y_test))
+            models.append(_run_shipped_cnn(config, tests, y_test))
 
-    return {
-        "config": _config_dict(config),
-        "data": {
-            "train_images": len(order),
-            "fit_images": int(fit_mask.sum()),
-            "val_images": int(val_mask.sum()),
-            "train_no_digit": int((~train_found).sum()),
-            "test_images": len(test_index),
-            "preprocess_seconds": prep_seconds,
-        },
-        "models": models,
-        "runtime_seconds": time.perf_counter() - started,
-        "environment": {
-            "python": platform.python_version(),
-            "machine": platform.machine(),
-            "cpus": _cpu_count(),
-        },
-    }
+    return Comparison(
+        settings=config.settings(),
+        data=data,
+        models=models,
+        runtime_seconds=time.perf_counter() - started,
+        environment=Environment(
+            python=platform.python_version(), machine=platform.machine(), cpus=cpu_count()
+        ),
+        setup=setup_lines(config, data),
+    )
 
 
 def preprocess(
@@ -278,7 +300,7 @@ def preprocess(
     return np.concatenate(digits), np.concatenate(found)
 
 
-def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
+def _run_classical(name, config, fit, val, tests, y_test) -> ModelResult:
     from digitrec.study.classifiers import (
         FAMILIES,
         fit_quietly,
@@ -290,161 +312,163 @@ def _run_classical(name, config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test
     extra = {"max_iter": 15} if (config.quick and name == "mlp") else None
     search = search_on_validation(
         family,
-        fit_x,
-        fit_y,
-        val_x,
-        val_y,
+        *fit,
+        *val,
         seed=config.seed,
         search_size=None if family.search_size is None else config.search_size,
         extra_params=extra,
         progress=config.progress,
     )
     # Refit the chosen setting on the whole training set (fit + validation parts).
-    all_x, all_y = np.concatenate([fit_x, val_x]), np.concatenate([fit_y, val_y])
+    all_x, all_y = np.concatenate([fit[0], val[0]]), np.concatenate([fit[1], val[1]])
     model = family.build({**search.best_params, **(extra or {})}, config.seed)
     start = time.perf_counter()
     fit_quietly(model, all_x, all_y)
-    train_seconds = time.perf_counter() - start
-    entry = _model_entry(name, family.label, family.features, search.best_params, len(all_x))
-    entry.update(
-        train_seconds=train_seconds,
+    result = ModelResult(
+        name=name,
+        label=family.label,
+        features=family.features,
+        setting=describe(search.best_params),
+        params=search.best_params,
+        train_images=len(all_x),
+        train_seconds=time.perf_counter() - start,
         search_seconds=search.seconds,
-        search=search.scores,
+        search=search.trials,
         size_bytes=sklearn_size_bytes(model),
     )
-    entry.update(_score(model, noisy_tests, y_test, name, config.progress))
-    return entry
+    return _scored(result, model, tests, y_test, config.progress)
 
 
-def _run_baseline_cnn(config, fit_x, fit_y, val_x, val_y, noisy_tests, y_test) -> dict:
+def _run_baseline_cnn(config, fit, val, tests, y_test) -> ModelResult:
     from digitrec.study.classifiers import baseline_cnn
 
     model = baseline_cnn(config.seed)
     start = time.perf_counter()
-    model.fit(fit_x, fit_y, val_x, val_y, epochs=config.cnn_epochs, progress=config.progress)
+    model.fit(*fit, *val, epochs=config.cnn_epochs, progress=config.progress)
     train_seconds = time.perf_counter() - start
     val_acc = model.history.get("val_accuracy", [])
     best_epoch = int(np.argmax(val_acc)) + 1 if val_acc else config.cnn_epochs
-    entry = _model_entry(
-        "cnn_baseline",
-        "CNN baseline (no augmentation)",
-        "28x28 pixels",
-        {"epochs": best_epoch},
-        len(fit_x),
-    )
-    entry.update(
+    result = ModelResult(
+        name="cnn_baseline",
+        label="CNN baseline (no augmentation)",
+        features="28x28 pixels",
+        setting=f"{best_epoch} epoch{'s' if best_epoch > 1 else ''}",
+        params={"epochs": best_epoch},
+        train_images=len(fit[0]),
         train_seconds=train_seconds,
         search_seconds=0.0,
-        search=[{"params": {"epochs": i + 1}, "val_accuracy": a} for i, a in enumerate(val_acc)],
+        search=model.epoch_trials(),
         size_bytes=model.size_bytes(),
         note=(
-            f"build_cnn() trained on the fit part only ({len(fit_x)} images), plain (no "
+            f"build_cnn() trained on the fit part only ({len(fit[0])} images), plain (no "
             f"augmentation, no noise); the epoch best on validation kept (of {config.cnn_epochs})."
         ),
     )
-    entry.update(_score(model, noisy_tests, y_test, "cnn_baseline", config.progress))
-    return entry
+    return _scored(result, model, tests, y_test, config.progress)
 
 
-def _run_shipped_cnn(config, noisy_tests, y_test) -> dict:
-    from digitrec.interpreter import CARD_FILE
+def _run_shipped_cnn(config, tests, y_test) -> ModelResult:
     from digitrec.study.classifiers import load_shipped_cnn
-    from digitrec.training.model import KERAS_PATH
+    from digitrec.training.recipe import read_card
 
-    path = Path(config.shipped_model or KERAS_PATH)
-    entry = _model_entry(
-        "cnn_shipped",
-        "CNN shipped (noise-robust)",
-        "28x28 pixels",
-        {},
-        None,
-    )
-    entry["note"] = (
-        "The shipped model, trained by train.py with augmentation including Gaussian noise; "
-        "with the denoising step of to_mnist it is the noise-robust variant. Its training "
-        "time and MNIST training digits are read from its model card."
+    path = config.shipped_path()
+    result = ModelResult(
+        name="cnn_shipped",
+        label="CNN shipped (noise-robust)",
+        features="28x28 pixels",
+        setting="train.py recipe",
+        note=(
+            "The shipped model, trained by train.py with augmentation including Gaussian "
+            "noise; with the denoising step of to_mnist it is the noise-robust variant. Its "
+            "training time and MNIST training digits are read from its model card."
+        ),
     )
     if not path.is_file():
-        entry.update(skipped=True, note=f"skipped: no shipped model at {path}")
-        return entry
+        result.skipped, result.note = True, f"skipped: no shipped model at {_shown(path)}"
+        return result
+    card = read_card(path.parent)
+    if card.members:
+        result.setting = f"train.py recipe, {card.members} averaged"
     model = load_shipped_cnn(path)
-    card = _model_card(path.parent / CARD_FILE)
-    entry.update(
-        train_seconds=card.get("training_seconds"),
-        train_images=card.get("train_images"),
-        search_seconds=None,
-        search=[],
-        size_bytes=path.stat().st_size,
-        model_path=str(path),
-    )
-    entry.update(_score(model, noisy_tests, y_test, "cnn_shipped", config.progress))
-    return entry
+    result.train_seconds, result.train_images = card.training_seconds, card.mnist_digits
+    result.size_bytes = model.size_bytes()
+    return _scored(result, model, tests, y_test, config.progress)
 
 
-def _model_card(path: Path) -> dict:
-    """Training time and training set size from the shipped model's card, when it has them."""
-    try:
-        card = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    digits = card.get("data", {}).get("train_digits", {})
-    return {
-        "training_seconds": card.get("training_seconds"),
-        "train_images": digits.get("clean"),  # MNIST digits; augmented copies come on top
-    }
-
-
-def _model_entry(name, label, features, params, train_images) -> dict:
-    from digitrec.study.classifiers import describe
-
-    return {
-        "name": name,
-        "label": label,
-        "features": features,
-        "params": params,
-        "params_text": describe(params),
-        "train_images": train_images,
-        "skipped": False,
-        "note": "",
-    }
-
-
-def _score(model, noisy_tests: dict, y_test: np.ndarray, name: str, progress: bool) -> dict:
-    """Metrics at every noise level, and the batched prediction time per clean image."""
+def _scored(result: ModelResult, model, tests: dict, y_test: np.ndarray, progress: bool):
+    """``result`` with the model's scores at every noise level and its warm prediction time."""
     from tqdm import tqdm
 
     from digitrec.metrics import NO_DIGIT, classification_metrics
-    from digitrec.study.classifiers import timed_predict
+    from digitrec.study.classifiers import predict_seconds_per_image
 
-    by_sigma, seconds_per_image = {}, {}
     for sigma, (digits, found) in tqdm(
-        noisy_tests.items(), desc=f"score {name}", disable=not progress, leave=False
+        tests.items(), desc=f"score {result.name}", disable=not progress, leave=False
     ):
         predictions = np.full(len(y_test), NO_DIGIT, np.int64)
-        predictions[found], seconds_per_image[sigma] = timed_predict(model, digits[found])
-        by_sigma[_sigma_key(sigma)] = classification_metrics(y_test, predictions)
-    clean = seconds_per_image.get(0.0, next(iter(seconds_per_image.values())))
-    return {"predict_ms_per_image": 1000.0 * clean, "by_sigma": by_sigma}
+        predictions[found] = model.predict(digits[found])
+        result.scores.append(Scores(sigma=sigma, **classification_metrics(y_test, predictions)))
+    digits, found = tests.get(0.0, next(iter(tests.values())))
+    timed = digits[found][:TIMING_IMAGES]
+    seconds = predict_seconds_per_image(model, timed, repeats=TIMING_REPEATS)
+    result.predict_ms_per_image = 1000.0 * seconds
+    return result
 
 
-def _sigma_key(sigma: float) -> str:
-    return f"{float(sigma):g}"
+def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
+    """How the numbers were produced: data, splits, preprocessing, search, timing, sizes."""
+    return [
+        f"- Data: {data.train_images:,} MNIST training images (seed {config.seed}), split "
+        f"into a fit part ({data.fit_images:,}) and a validation part ({data.val_images:,}); "
+        f"{data.test_images:,} test images, used only for the final scores.",
+        "- Same preprocessing for every model: every image (training and test, clean and "
+        f"noisy) goes through `digitrec.preprocess.to_mnist`; {data.train_no_digit} training "
+        "images gave no digit and were left out; a test image without a digit counts as a "
+        f"wrong answer. Preprocessing took {data.preprocess_seconds:.0f} s.",
+        "- Hyperparameters were chosen on the validation part, never on the test set; the "
+        "chosen classical model was then refitted on fit + validation parts.",
+        "- The RBF SVM and kNN work on 50 principal components (PCA fitted on the training "
+        "images inside each pipeline): that keeps the RBF SVM trainable on all training "
+        "images within the time budget. The searches of the RBF SVM, linear SVM and MLP "
+        f"fit on a seeded subsample of {config.search_size:,} images of the fit part.",
+        f"- CNN baseline: `build_cnn()` trained for up to {config.cnn_epochs} epochs on the "
+        "fit part only, plainly (no augmentation, no noise); the epoch with the best "
+        "validation accuracy is kept.",
+        f"- Prediction time: the median of {TIMING_REPEATS} batched runs over "
+        f"{min(TIMING_IMAGES, data.test_images):,} preprocessed clean test digits, after a "
+        "warm-up run; preprocessing (the same for every model) is not included.",
+        "- Size: the pickled scikit-learn pipeline; for the CNNs the `.keras` file of their "
+        "weights, without the optimizer's state.",
+        "- Timings are wall-clock on a shared machine and vary between runs; every other "
+        "number is reproducible with the command above.",
+    ]
 
 
-def _config_dict(config: CompareConfig) -> dict:
-    data = asdict(config)
-    data["out"] = str(config.out)
-    data["shipped_model"] = str(config.shipped_model) if config.shipped_model else None
-    data["data_dir"] = str(config.data_dir) if config.data_dir else None
-    data["sigmas"] = list(config.sigmas)
-    data["models"] = list(config.models)
-    return data
+def headline(comparison: Comparison) -> str:
+    """A few lines for the terminal: each model's clean and noisy accuracy."""
+    lines = []
+    for model in comparison.models:
+        if model.skipped:
+            lines.append(f"  {model.label}: {model.note}")
+            continue
+        cells = [f"{100 * s.accuracy:.2f}% at σ={s.sigma:g}" for s in model.scores]
+        lines.append(f"  {model.label}: " + ", ".join(cells))
+    return "\n".join(lines)
 
 
-def _cpu_count() -> int:
-    import os
+def _holds_full_report(folder: Path) -> bool:
+    """Does ``folder`` hold a report of a full run (which a quick run must not replace)?"""
+    try:
+        settings = json.loads((Path(folder) / RESULTS_JSON).read_text())["settings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return settings.get("quick") is False
 
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository when it lies inside it: reports name no machine."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
 
 
 def _sizes_text(sizes: dict) -> str:

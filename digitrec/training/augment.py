@@ -16,7 +16,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from digitrec.preprocess import stroke_width
 from digitrec.training import REPO_ROOT
+from digitrec.training.noise import add_gaussian_noise
 
 HANDWRITING_FONTS = REPO_ROOT / "fonts"
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".fonts")
@@ -29,19 +31,28 @@ def augment(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
     image = cv2.resize(digit, (56, 56), interpolation=cv2.INTER_LINEAR)
     # Room around the digit for a slash or a flag that reaches past MNIST's 20x20 box.
     image = cv2.copyMakeBorder(image, 14, 14, 14, 14, cv2.BORDER_CONSTANT, value=0)
-    image = add_style(image, label, rng)
+    image = vary_like_handwriting(add_style(image, label, rng), rng, 0.35, 0.55)
+    if rng.random() < 0.25:
+        image = add_noise(cv2.resize(image, (28, 28), interpolation=cv2.INTER_AREA), rng)
+    return image
+
+
+def vary_like_handwriting(
+    image: np.ndarray, rng: np.random.Generator, thinned_below: float, redrawn_below: float
+) -> np.ndarray:
+    """Slant, size and aspect; an elastic wobble half the time; then another pen: thicker
+    for a draw below 0.2, thinner below ``thinned_below``, redrawn with a round brush below
+    ``redrawn_below``, unchanged above."""
     image = random_affine(image, rng)
     if rng.random() < 0.5:
         image = elastic(image, rng)
     roll = rng.random()
     if roll < 0.2:
-        image = cv2.dilate(image, _disk(int(rng.integers(1, 4))))
-    elif roll < 0.35:
-        image = cv2.erode(image, _disk(1))
-    elif roll < 0.55:
-        image = restroke(image, rng)
-    if rng.random() < 0.25:
-        image = add_noise(cv2.resize(image, (28, 28), interpolation=cv2.INTER_AREA), rng)
+        return cv2.dilate(image, _disk(int(rng.integers(1, 4))))
+    if roll < thinned_below:
+        return cv2.erode(image, _disk(1))
+    if roll < redrawn_below:
+        return restroke(image, rng)
     return image
 
 
@@ -122,10 +133,9 @@ def elastic(image: np.ndarray, rng: np.random.Generator, alpha: float = 2.5) -> 
 
 
 def add_noise(image: np.ndarray, rng: np.random.Generator, max_sigma: float = 0.7) -> np.ndarray:
-    """Additive white Gaussian noise on the [0, 1] scale, clipped (noisy scans and photos)."""
-    sigma = rng.uniform(0.05, max_sigma)
-    noisy = image.astype(np.float32) / 255.0 + rng.normal(0.0, sigma, image.shape)
-    return np.clip(noisy * 255.0, 0, 255).astype(np.uint8)
+    """The noise study's Gaussian noise at a random level up to ``max_sigma`` (noisy scans
+    and photos)."""
+    return add_gaussian_noise(image, rng.uniform(0.05, max_sigma), rng)
 
 
 def add_crossbar(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -193,16 +203,8 @@ def font_digit(label: int, font_path: Path, rng: np.random.Generator) -> np.ndar
     font = _font(str(font_path), 64)
     canvas = Image.new("L", (128, 128), 0)
     ImageDraw.Draw(canvas).text((64, 64), str(label), fill=255, font=font, anchor="mm")
-    image = add_style(np.array(canvas), label, rng)
-    image = random_affine(image, rng)
-    if rng.random() < 0.5:
-        image = elastic(image, rng)
-    roll = rng.random()
-    if roll < 0.2:
-        image = cv2.dilate(image, _disk(int(rng.integers(1, 4))))
-    elif roll < 0.5:
-        image = restroke(image, rng)
-    return image
+    # Font strokes are clean and even: never thinned, redrawn with a round brush more often.
+    return vary_like_handwriting(add_style(np.array(canvas), label, rng), rng, 0.2, 0.5)
 
 
 def training_fonts() -> tuple[Path, ...]:
@@ -227,12 +229,8 @@ def system_fonts() -> tuple[Path, ...]:
 
 
 def _stroke(image: np.ndarray) -> int:
-    """The typical stroke width of the digit in ``image``, in pixels."""
-    ink = (image > 128).astype(np.uint8)
-    if ink.sum() == 0:
-        return 2
-    distance = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
-    return max(2, round(4 * float(distance[ink > 0].mean())))
+    """The typical stroke width of the digit in ``image``, in pixels (at least 2)."""
+    return max(2, round(stroke_width(image > 128)))
 
 
 @lru_cache(maxsize=256)  # every font once, at the one size used

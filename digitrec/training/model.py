@@ -6,14 +6,35 @@ recognizer runs on the light LiteRT interpreter (see :mod:`digitrec.interpreter`
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
+from digitrec.interpreter import quiet_stderr
 from digitrec.training import REPO_ROOT
 
 MODELS_DIR = REPO_ROOT / "models"
 KERAS_FILE = "digitrec_cnn.keras"  # beside interpreter.MODEL_FILE, the .tflite that is served
 KERAS_PATH = MODELS_DIR / KERAS_FILE
+
+
+def import_keras_quietly() -> Any:
+    """Keras, with TensorFlow imported first without its start-up lines on stderr.
+
+    TensorFlow prints oneDNN and CPU-feature notices when it is imported, before its own log
+    level applies. TF_CPP_MIN_LOG_LEVEL=3 (unless set otherwise) keeps its C++ log quiet
+    after that too: it logs a harmless version mismatch at ERROR level ("NodeDef mentions
+    attribute use_unbounded_threadpool ...") when Keras predicts. Failures still raise
+    Python exceptions that carry their message.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" not in sys.modules:
+        with quiet_stderr():
+            import tensorflow  # noqa: F401
+    import keras
+
+    return keras
 
 
 def build_cnn(width: int = 32, dense: int = 128, dropout: float = 0.4, seed: int = 0) -> Any:

@@ -1,8 +1,9 @@
-"""Additive white Gaussian noise on the [0, 1] pixel scale, for the robustness study.
+"""Additive white Gaussian noise on the [0, 1] pixel scale: the noise study's test images
+and the noisy share of training's augmentation.
 
-The study (and the issue) states noise levels as a standard deviation on the [0, 1] scale;
-the product sees 8-bit pictures, so the noisy image is clipped to [0, 1] and quantised back
-to uint8 before it goes through the one preprocessing pipeline like any other input.
+Noise levels are a standard deviation on the [0, 1] scale; the product sees 8-bit pictures,
+so the noisy image is clipped to [0, 1] and rounded back to uint8 before it goes through the
+one preprocessing pipeline like any other input.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-# sigma 0.5 is the setting of the study the issue refers to; 0 is the clean test set.
-NOISE_SIGMAS: tuple[float, ...] = (0.0, 0.1, 0.3, 0.5, 0.7)
-
 
 def add_gaussian_noise(
-    images: np.ndarray, sigma: float, seed: int | Sequence[int] = 0
+    images: np.ndarray, sigma: float, seed: int | Sequence[int] | np.random.Generator = 0
 ) -> np.ndarray:
     """Return ``images`` with white Gaussian noise of standard deviation ``sigma`` added.
 
@@ -24,7 +22,8 @@ def add_gaussian_noise(
     ----------
     images : uint8 array of any shape (typically (N, 28, 28)), pixels 0..255.
     sigma : standard deviation of the noise on the [0, 1] pixel scale; 0 returns a copy.
-    seed : seed (or seed sequence) of the generator; the same seed gives the same noise.
+    seed : seed (or seed sequence) of the generator, the same seed giving the same noise;
+        or a generator to draw from (augmentation passes its own).
 
     Returns
     -------

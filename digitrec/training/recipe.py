@@ -16,39 +16,49 @@ import json
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from digitrec import data
 from digitrec.evaluation import score
-from digitrec.parallel import map_chunks, to_mnist_many
+from digitrec.parallel import cpu_count, map_chunks, to_mnist_many
 from digitrec.training import augment
+
+
+def knob(default, meaning: str, flag: bool = True):
+    """A :class:`TrainConfig` field and what it means, the help of its ``train.py`` option;
+    ``flag=False`` keeps it at the recipe's value (no option: the recipe's figures were
+    measured with it)."""
+    return field(default=default, metadata={"help": meaning, "flag": flag})
 
 
 @dataclass
 class TrainConfig:
-    """Training knobs; the defaults are the shipped model's recipe."""
+    """Training knobs; the defaults are the shipped model's recipe (``train.py --help``)."""
 
-    epochs: int = 20
-    batch_size: int = 128
-    learning_rate: float = 2e-3
-    patience: int = 6
-    validation_size: int = 6000
-    augmented_copies: int = 1  # augmented variants per training digit, drawn once
-    font_digits: int = 20000  # digits rendered from fonts (fonts/: 101 handwriting fonts)
-    pen_digits: int = 10000  # styles MNIST lacks, drawn as pen strokes (pen_styles.py)
-    # Share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles.
-    mix: tuple[float, float, float, float] = (0.55, 0.3, 0.09, 0.06)
-    members: int = 3  # models trained on different seeds, served as one averaged model
-    epoch_size: int = 54000
-    limit: int | None = None  # use only the first N training images (tests, smoke runs)
-    test_limit: int | None = None  # score on only the first N test images (tests, smoke runs)
-    width: int = 32
-    dropout: float = 0.4
-    seed: int = 0
-    workers: int | None = None
+    epochs: int = knob(20, "most epochs per model (early stopping may end sooner)")
+    batch_size: int = knob(128, "digits per training step", flag=False)
+    learning_rate: float = knob(2e-3, "initial rate of Adam, cosine-decayed")
+    patience: int = knob(6, "epochs without validation gain before stopping")
+    validation_size: int = knob(6000, "MNIST training digits held out", flag=False)
+    augmented_copies: int = knob(1, "augmented variants of each MNIST digit, drawn once")
+    font_digits: int = knob(20000, "digits rendered from the handwriting fonts in fonts/")
+    pen_digits: int = knob(10000, "digits drawn in styles MNIST lacks (pen_styles.py)")
+    mix: tuple[float, float, float, float] = knob(
+        (0.55, 0.3, 0.09, 0.06),
+        "share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles",
+        flag=False,
+    )
+    members: int = knob(3, "models trained on successive seeds, served as their average")
+    epoch_size: int = knob(54000, "samples drawn per epoch")
+    limit: int | None = knob(None, "use only the first N MNIST training images (smoke runs)")
+    test_limit: int | None = knob(None, "score on only the first N test images (smoke runs)")
+    width: int = knob(32, "filters in the first conv block")
+    dropout: float = knob(0.4, "dropout rate before and after the dense layer")
+    seed: int = knob(0, "seed of the split, the pools and the first model")
+    workers: int | None = knob(None, "preprocessing processes")
 
 
 # The quick recipe (`train.py --fast`): one model, fewer epochs and synthetic digits.
@@ -242,9 +252,9 @@ def prepare(config: TrainConfig, log=print) -> Prepared:
 
 def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
     """Train one CNN on fresh mixed epochs; returns ``(model, history dict)``."""
-    import keras
+    from digitrec.training.model import build_cnn, compile_for_training, import_keras_quietly
 
-    from digitrec.training.model import build_cnn, compile_for_training
+    keras = import_keras_quietly()
 
     model = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
     epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
@@ -340,7 +350,7 @@ def write_model(
         "validation": validation,
         "mnist_test": test,
         "versions": _versions(),
-        "machine": f"{platform.machine()}, {_cpu_count()} CPU cores",
+        "machine": f"{platform.machine()}, {cpu_count()} CPU cores",
         "export_seconds": round(time.time() - started, 1),
         "model_sha256": hashlib.sha256(tflite_path.read_bytes()).hexdigest(),
     }
@@ -350,6 +360,30 @@ def write_model(
         f"Wrote {out_dir}/"
     )
     return card
+
+
+@dataclass(frozen=True)
+class CardFigures:
+    """What the comparison reads from a model card (None where the card lacks it)."""
+
+    training_seconds: float | None = None
+    mnist_digits: int | None = None  # clean MNIST digits trained on; augmented ones on top
+    members: int | None = None
+
+
+def read_card(folder: Path) -> CardFigures:
+    """The figures of the model card that :func:`write_model` wrote into ``folder``."""
+    from digitrec.interpreter import CARD_FILE
+
+    try:
+        card = json.loads((Path(folder) / CARD_FILE).read_text())
+    except (OSError, ValueError):
+        return CardFigures()
+    return CardFigures(
+        training_seconds=card.get("training_seconds"),
+        mnist_digits=card.get("data", {}).get("train_digits", {}).get("clean"),
+        members=card.get("members"),
+    )
 
 
 def _without_optimizer(model, config: TrainConfig, seed: int):
@@ -375,9 +409,3 @@ def _versions() -> dict:
         "opencv": cv2.__version__,
         "scikit-learn": sklearn.__version__,
     }
-
-
-def _cpu_count() -> int:
-    from digitrec.parallel import default_workers
-
-    return default_workers()
