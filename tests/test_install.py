@@ -106,7 +106,7 @@ def write_idx(path: Path, array: np.ndarray) -> None:
 
 
 def test_requirements_files_install_the_project_as_pyproject_declares_it():
-    for name, extras in [("requirements.txt", "[app]"), ("requirements-train.txt", "[train]"),
+    for name, extras in [("requirements.txt", "[app]"), ("requirements-train.txt", "[app,train]"),
                          ("requirements-dev.txt", "[dev]")]:  # fmt: skip
         lines = [
             line.strip()
