@@ -14,19 +14,25 @@ from pathlib import Path
 import streamlit as st
 
 from digitrec.study.results import (
+    BLUR,
+    GAUSSIAN,
     PLOT_CONFUSION,
     PLOT_CONFUSION_NOISY,
     PLOT_NOISE,
     PLOT_SPEED,
     REPORT_FILES,
+    SALT_PEPPER,
     STUDY_SIGMA,
     Comparison,
     ModelResult,
+    level_name,
 )
 
 REPORT_ENV = "DIGITREC_REPORT_DIR"
 DEFAULT_REPORT_DIR = Path(__file__).resolve().parent.parent / "reports" / "comparison"
 MISSING = "—"
+# Test levels in a visitor's words: grain, specks, blur.
+VISITOR_WORDS = {GAUSSIAN: "σ = {:g}", SALT_PEPPER: "{:g}% specks", BLUR: "Blur {:g} px"}
 
 
 def main() -> None:
@@ -81,11 +87,17 @@ def show_no_report(folder: Path) -> None:
 def what_was_compared(comparison: Comparison) -> None:
     """What the page shows, in a visitor's words."""
     test_images = comparison.data.test_images
+    settings = comparison.settings
+    # Reports from before specks and blur joined the study have grain only.
+    if settings.salt_pepper or settings.blur:
+        conditions = "clean, with grain (noise) or specks added, and blurred"
+    else:
+        conditions = "clean and with grain (noise) added"
     st.write(
         f"{len(comparison.scored)} ways for a computer to read handwritten digits, from "
         "nearest neighbours to "
         f"neural networks, each trained on the same MNIST digits and then tested on "
-        f"{test_images:,} digits it had never seen, clean and with grain (noise) added. "
+        f"{test_images:,} digits it had never seen, {conditions}. "
         "Every picture goes through the same preparation first, as on the recognition page. "
         "The *CNN shipped* is the model this site uses."
     )
@@ -144,20 +156,35 @@ def cost_table(comparison: Comparison) -> None:
 
 def noise_table(comparison: Comparison, folder: Path) -> None:
     st.header("Reading grainy pictures")
-    sigmas = comparison.settings.sigmas
-    st.table(
-        [
-            {"Model": m.label, **{_sigma(s): _percent(_accuracy(m, s)) for s in sigmas}}
-            for m in comparison.scored
-        ],
-        hide_index=True,
-    )
+    levels = comparison.settings.levels()
+    level_table(comparison, [level for level in levels if level[0] == GAUSSIAN])
     st.caption(
         "Accuracy when random grain of strength σ is added to every pixel of the test "
         "pictures (σ on a scale where black is 0 and white is 1: at σ = 0.5 the grain is "
         "about as strong as the ink)."
     )
-    show_plot(folder, PLOT_NOISE, "Accuracy as the grain gets stronger")
+    others = [level for level in levels if level[0] != GAUSSIAN]
+    if others:
+        st.subheader("Specks and blur")
+        level_table(comparison, others)
+        st.caption(
+            "Accuracy when that share of the pixels, picked at random, turn black or white "
+            "(like dust on a scan), and when the pictures are blurred like a photo out of "
+            "focus (by that many pixels of the 28 × 28 picture; a pen stroke is about 2 "
+            "pixels wide). Even the strongest of these still reads easily to a person."
+        )
+    show_plot(folder, PLOT_NOISE, "Accuracy as the pictures get worse")
+
+
+def level_table(comparison: Comparison, levels: list[tuple[str, float]]) -> None:
+    """Each model's accuracy on the test pictures at each of ``levels``."""
+    st.table(
+        [
+            {"Model": m.label, **{_level(*lv): _percent(_accuracy(m, *lv)) for lv in levels}}
+            for m in comparison.scored
+        ],
+        hide_index=True,
+    )
 
 
 def confusion_matrices(folder: Path) -> None:
@@ -174,7 +201,10 @@ def per_digit(comparison: Comparison) -> None:
     models = comparison.scored
     with st.expander("Digit by digit"):
         model = st.selectbox("Model", models, format_func=lambda m: m.label)
-        scores = model.at(st.selectbox("Grain σ", comparison.settings.sigmas, format_func=_sigma))
+        level = st.selectbox(
+            "Test pictures", comparison.settings.levels(), format_func=lambda lv: _level(*lv)
+        )
+        scores = model.at(level[1], level[0])
         if scores is None:
             return
         per_class = scores.per_class
@@ -210,13 +240,13 @@ def _clean_scored(comparison: Comparison) -> list[ModelResult]:
     return [m for m in comparison.scored if m.clean is not None]
 
 
-def _accuracy(model: ModelResult, sigma: float) -> float | None:
-    scores = model.at(sigma)
+def _accuracy(model: ModelResult, corruption: str, strength: float) -> float | None:
+    scores = model.at(strength, corruption)
     return None if scores is None else scores.accuracy
 
 
-def _sigma(sigma: float) -> str:
-    return f"σ = {sigma:g}"
+def _level(corruption: str, strength: float) -> str:
+    return level_name(corruption, strength, VISITOR_WORDS)
 
 
 def _percent(value: float | None) -> str:

@@ -16,23 +16,31 @@ from streamlit.testing.v1 import AppTest
 from digitrec.metrics import classification_metrics
 from digitrec.study import results as study
 from digitrec.study.report import write_report
-from digitrec.study.results import NOISE_SIGMAS, Comparison
+from digitrec.study.results import BLUR_SIGMAS, NOISE_SIGMAS, SALT_PEPPER_AMOUNTS, Comparison
 
-PAGE = Path(__file__).resolve().parent.parent / "app_pages" / "model_comparison.py"
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = ROOT / "app_pages" / "model_comparison.py"
+COMMITTED_REPORT = ROOT / "reports" / "comparison"
 MODELS = (("knn", "k-nearest neighbours", "k=3", 0.05), ("cnn_shipped", "CNN shipped", "", 0.01))
 
 
 def made_up(quick: bool = False) -> Comparison:
-    """A comparison of two models whose answers are right at a known rate."""
+    """A comparison of two models whose answers are right at a known rate, at every level
+    of the three corruptions."""
     rng = np.random.default_rng(0)
     y_true = rng.integers(0, 10, 200)
+    settings = study.Settings(seed=0, quick=quick, train_size=1000, val_size=200,
+                              test_size=200, search_size=500, cnn_epochs=1, sigmas=NOISE_SIGMAS,
+                              models=tuple(m[0] for m in MODELS), salt_pepper=SALT_PEPPER_AMOUNTS,
+                              blur=BLUR_SIGMAS)  # fmt: skip
     models = []
     for name, label, setting, error in MODELS:
         scores = []
-        for sigma in NOISE_SIGMAS:
-            wrong = rng.random(200) < error * (1 + 4 * sigma)
+        for kind, strength in settings.levels():
+            wrong = rng.random(200) < error * (1 + 4 * strength)
             y_pred = np.where(wrong, (y_true + 1) % 10, y_true)
-            scores.append(study.Scores(sigma=sigma, **classification_metrics(y_true, y_pred)))
+            metrics = classification_metrics(y_true, y_pred)
+            scores.append(study.Scores(corruption=kind, strength=strength, **metrics))
         models.append(
             study.ModelResult(name=name, label=label, features="pixels", setting=setting,
                         params={"k": 3}, train_images=1000, train_seconds=1.5,
@@ -40,9 +48,7 @@ def made_up(quick: bool = False) -> Comparison:
                         predict_ms_per_image=0.2, scores=scores)
         )  # fmt: skip
     return Comparison(
-        settings=study.Settings(seed=0, quick=quick, train_size=1000, val_size=200, test_size=200,
-                          search_size=500, cnn_epochs=1, sigmas=NOISE_SIGMAS,
-                          models=tuple(m[0] for m in MODELS)),
+        settings=settings,
         data=study.DataSummary(train_images=1000, fit_images=800, val_images=200, train_no_digit=0,
                          test_images=200, preprocess_seconds=1.0),
         models=models,
@@ -81,7 +87,7 @@ def test_page_shows_the_reports_figures_with_readable_headers(monkeypatch, tmp_p
     write_report(comparison, tmp_path)
     app = run_page(monkeypatch, tmp_path)
     assert not app.exception and not app.info and not app.warning
-    accuracy, cost, noise = tables(app)[:3]
+    accuracy, cost, noise, specks_and_blur = tables(app)[:4]
     assert list(accuracy[0]) == [
         "Model", "Setting", "Accuracy", "Sensitivity", "Specificity", "Precision", "F1"
     ]  # fmt: skip
@@ -93,9 +99,19 @@ def test_page_shows_the_reports_figures_with_readable_headers(monkeypatch, tmp_p
     assert cost[0]["Time per digit"] == "0.200 ms" and cost[0]["Trained on"] == "1,000 digits"
     assert list(noise[0]) == ["Model", *(f"σ = {s:g}" for s in NOISE_SIGMAS)]
     assert noise[1]["σ = 0.5"] == f"{100 * shipped.at(0.5).accuracy:.2f}%"
+    assert list(specks_and_blur[0]) == [
+        "Model", "5% specks", "15% specks", "30% specks", "Blur 1 px", "Blur 1.5 px", "Blur 2 px"
+    ]  # fmt: skip
+    assert [row["Model"] for row in specks_and_blur] == ["k-nearest neighbours", "CNN shipped"]
+    specked, blurred = shipped.at(0.15, study.SALT_PEPPER), shipped.at(2.0, study.BLUR)
+    assert specks_and_blur[1]["15% specks"] == f"{100 * specked.accuracy:.2f}%"
+    assert specks_and_blur[1]["Blur 2 px"] == f"{100 * blurred.accuracy:.2f}%"
+    assert specked.accuracy != blurred.accuracy != shipped.at(0.5).accuracy
+    assert "Specks and blur" in [h.value for h in app.subheader]
+    assert "with grain (noise) or specks added, and blurred." in app.markdown[0].value
     assert len(app.get("image")) == 4
     words = " ".join(m.value for m in app.markdown) + " ".join(c.value for c in app.caption)
-    for internal in ("macro_", "goal", "_seconds", "None", "nan"):
+    for internal in ("macro_", "goal", "_seconds", "None", "nan", "salt_pepper", "s&p"):
         assert internal not in words, internal
     assert "**sensitivity** is the share of the 7s read as 7" in words
 
@@ -113,6 +129,19 @@ def test_per_digit_figures_follow_the_visitors_choice(monkeypatch, tmp_path):
     for digit, row in enumerate(per_digit):
         assert row["Sensitivity"] == f"{100 * expected['sensitivity'][digit]:.2f}%"
         assert row["Test digits"] == f"{expected['support'][digit]:,}"
+
+
+def test_per_digit_figures_of_blurred_pictures(monkeypatch, tmp_path):
+    comparison = made_up()
+    write_report(comparison, tmp_path)
+    app = run_page(monkeypatch, tmp_path)
+    levels = comparison.settings.levels()
+    assert app.selectbox[1].options[-1] == "Blur 2 px" and len(app.selectbox[1].options) == 11
+    app.selectbox[1].select_index(len(levels) - 1).run()
+    assert not app.exception
+    expected = comparison.models[0].at(2.0, study.BLUR).per_class
+    per_digit = tables(app)[-1]
+    assert [row["F1"] for row in per_digit] == [f"{100 * f:.2f}%" for f in expected["f1"]]
 
 
 def test_quick_report_is_flagged(monkeypatch, tmp_path):
@@ -142,3 +171,49 @@ def test_a_report_of_another_shape_is_explained_not_a_crash(monkeypatch, tmp_pat
 def test_typed_results_survive_json(quick):
     comparison = made_up(quick)
     assert Comparison.from_dict(json.loads(json.dumps(comparison.to_dict()))) == comparison
+
+
+def old_shape(comparison: Comparison) -> dict:
+    """``comparison`` as results.json held it before salt and pepper and blur: Gaussian
+    noise only, each score's level in ``sigma``."""
+    data = comparison.to_dict()
+    for name in ("salt_pepper", "blur"):
+        del data["settings"][name]
+    for model in data["models"]:
+        gaussian = [s for s in model["scores"] if s.pop("corruption") == study.GAUSSIAN]
+        model["scores"] = [{"sigma": s.pop("strength"), **s} for s in gaussian]
+    return data
+
+
+def test_results_of_the_older_shape_still_load():
+    comparison = made_up()
+    loaded = Comparison.from_dict(json.loads(json.dumps(old_shape(comparison))))
+    assert loaded.settings.salt_pepper == () and loaded.settings.blur == ()
+    assert loaded.settings.levels() == [(study.GAUSSIAN, s) for s in NOISE_SIGMAS]
+    assert "--salt-pepper none --blur none" in loaded.settings.command_line()
+    for old, new in zip(loaded.models, comparison.models):
+        assert old.scores == [s for s in new.scores if s.corruption == study.GAUSSIAN]
+        assert old.at(0.5) == new.at(0.5) and old.at(0.15, study.SALT_PEPPER) is None
+
+
+def test_page_shows_a_report_of_the_older_shape_without_specks_and_blur(monkeypatch, tmp_path):
+    comparison = made_up()
+    write_report(comparison, tmp_path)
+    (tmp_path / study.RESULTS_JSON).write_text(json.dumps(old_shape(comparison)))
+    app = run_page(monkeypatch, tmp_path)
+    assert not app.exception and not app.error
+    noise = tables(app)[2]
+    assert list(noise[0]) == ["Model", *(f"σ = {s:g}" for s in NOISE_SIGMAS)]
+    assert "Specks and blur" not in [h.value for h in app.subheader]
+    assert "never seen, clean and with grain (noise) added." in app.markdown[0].value
+    assert len(app.selectbox[1].options) == len(NOISE_SIGMAS)
+
+
+def test_committed_report_loads_on_the_page(monkeypatch):
+    committed = Comparison.load(COMMITTED_REPORT)
+    assert not committed.settings.quick
+    app = run_page(monkeypatch, COMMITTED_REPORT)
+    assert not app.exception and not app.error and not app.info and not app.warning
+    accuracy = tables(app)[0]
+    assert [row["Model"] for row in accuracy] == [m.label for m in committed.scored]
+    assert accuracy[0]["Accuracy"] == f"{100 * committed.scored[0].clean.accuracy:.2f}%"

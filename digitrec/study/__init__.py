@@ -1,5 +1,5 @@
 """The classifier study (``python -m digitrec compare``): kNN, SVMs, an MLP and CNNs on
-MNIST, clean and with Gaussian noise, and its report.
+MNIST, clean, with Gaussian or salt-and-pepper noise and blurred, and its report.
 
 - ``results``: the typed results and the report's file names; standard library only, so
   the app's comparison page reads a report without scikit-learn or TensorFlow

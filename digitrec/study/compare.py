@@ -1,4 +1,4 @@
-"""``python -m digitrec compare``: classical models against CNNs on MNIST, clean and noisy.
+"""``python -m digitrec compare``: classical models against CNNs on MNIST, clean and corrupted.
 
 The recipe, in order:
 
@@ -10,8 +10,9 @@ The recipe, in order:
    validation part, refit it on the whole training set.
 4. Train the plain baseline CNN (no augmentation), keeping its best epoch on validation;
    load the shipped CNN (trained with Gaussian-noise augmentation) when it exists.
-5. Score every model on the test set with white Gaussian noise of each sigma added, time
-   its predictions warm, and write tables, JSON and plots to ``reports/comparison/``.
+5. Score every model on the test set with white Gaussian noise of each sigma added, then
+   with salt-and-pepper noise and with blur at three strengths each; time its predictions
+   warm, and write tables, JSON and plots to ``reports/comparison/``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ import numpy as np
 from digitrec.data import MnistUnavailable, load_mnist
 from digitrec.parallel import cpu_count
 from digitrec.study.results import (
+    BLUR,
+    BLUR_SIGMAS,
+    GAUSSIAN,
     NOISE_SIGMAS,
     RESULTS_JSON,
+    SALT_PEPPER,
+    SALT_PEPPER_AMOUNTS,
     Comparison,
     DataSummary,
     Environment,
@@ -39,9 +45,17 @@ from digitrec.study.results import (
     Scores,
     Settings,
     describe,
+    level_name,
+    strengths_text,
 )
 from digitrec.training import REPO_ROOT
-from digitrec.training.noise import add_gaussian_noise, noise_seed
+from digitrec.training.noise import (
+    SALT_PEPPER_STREAM,
+    add_gaussian_noise,
+    add_salt_and_pepper,
+    gaussian_blur,
+    noise_seed,
+)
 
 # scikit-learn, tqdm, TensorFlow and matplotlib are imported when the comparison runs, so
 # that the options and their errors come without the wait.
@@ -66,7 +80,8 @@ SIZE_HELP = {
     "search_size": "training images per trial when searching the SVMs and the MLP",
     "cnn_epochs": "most epochs of the baseline CNN",
 }
-# --quick: a few hundred images, for tests and smoke runs (about a minute on 2 cores).
+# --quick: a few hundred images, for tests and smoke runs (about a minute on 2 cores). It
+# keeps every corruption level: at 300 test images each costs well under a second.
 QUICK = {"train_size": 600, "val_size": 200, "test_size": 300, "search_size": 400,
          "cnn_epochs": 1}  # fmt: skip
 
@@ -92,6 +107,11 @@ class CompareConfig(Settings):
             raise ValueError(f"expected models among {', '.join(MODEL_NAMES)}, got {unknown}")
         if not self.sigmas or any(not s >= 0 for s in self.sigmas):
             raise ValueError(f"expected noise sigmas >= 0, got {self.sigmas}")
+        # Strength 0 of these would be the clean test set again, scored already at σ=0.
+        if any(not 0 < s <= 1 for s in self.salt_pepper):
+            raise ValueError(f"expected salt-and-pepper shares in (0, 1], got {self.salt_pepper}")
+        if any(not (np.isfinite(s) and s > 0) for s in self.blur):
+            raise ValueError(f"expected blur sigmas > 0 (pixels), got {self.blur}")
         if self.cnn_epochs < 1 or self.search_size < 1 or self.workers < 1:
             raise ValueError("expected cnn-epochs, search-size and workers >= 1")
         if self.quick and _holds_full_report(self.out):
@@ -115,8 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m digitrec compare",
         description="Compare kNN, SVMs, an MLP and CNNs on MNIST (same preprocessing, "
-        "hyperparameters chosen on a validation split), clean and with Gaussian noise; "
-        "write a report.",
+        "hyperparameters chosen on a validation split), clean, with Gaussian noise, with "
+        "salt-and-pepper noise and blurred; write a report.",
     )
     parser.add_argument(
         "--quick",
@@ -137,9 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
         )
     parser.add_argument(
         "--sigmas",
-        type=lambda text: tuple(float(s) for s in text.split(",")),
+        type=_strengths,
         default=NOISE_SIGMAS,
-        help="noise levels on the [0, 1] scale, comma-separated (default: 0,0.1,0.3,0.5,0.7)",
+        help="Gaussian noise levels on the [0, 1] scale, comma-separated "
+        f"(default: {strengths_text(NOISE_SIGMAS)})",
+    )
+    parser.add_argument(
+        "--salt-pepper",
+        type=_strengths,
+        default=SALT_PEPPER_AMOUNTS,
+        help="salt-and-pepper noise: shares of the pixels set to black or white, "
+        f"comma-separated, or none (default: {strengths_text(SALT_PEPPER_AMOUNTS)})",
+    )
+    parser.add_argument(
+        "--blur",
+        type=_strengths,
+        default=BLUR_SIGMAS,
+        help="Gaussian blur: sigmas in pixels of the 28x28 picture, comma-separated, or none "
+        f"(default: {strengths_text(BLUR_SIGMAS)})",
     )
     parser.add_argument(
         "--models",
@@ -199,6 +234,8 @@ def config_from_args(args: argparse.Namespace) -> CompareConfig:
         seed=args.seed,
         quick=args.quick,
         sigmas=tuple(args.sigmas),
+        salt_pepper=tuple(args.salt_pepper),
+        blur=tuple(args.blur),
         models=tuple(args.models),
         shipped_model=None if shipped is None else _shown(shipped),
         out=args.out or (QUICK_OUT if args.quick else FULL_OUT),
@@ -235,12 +272,15 @@ def run_comparison(config: CompareConfig) -> Comparison:
     fit_mask, val_mask = train_found & ~is_val, train_found & is_val
     fit = train_digits[fit_mask], labels_in_order[fit_mask]
     val = train_digits[val_mask], labels_in_order[val_mask]
-    tests = {}
-    for sigma in config.sigmas:
-        noisy = add_gaussian_noise(test_images, sigma, noise_seed(config.seed, sigma))
-        tests[sigma] = preprocess(
-            noisy, config.workers, f"preprocess test sigma={sigma:g}", config.progress
+    tests = {
+        (kind, strength): preprocess(
+            corrupted(test_images, kind, strength, config.seed),
+            config.workers,
+            f"preprocess test {level_name(kind, strength)}",
+            config.progress,
         )
+        for kind, strength in config.levels()
+    }
     data = DataSummary(
         train_images=len(order),
         fit_images=int(fit_mask.sum()),
@@ -270,6 +310,18 @@ def run_comparison(config: CompareConfig) -> Comparison:
         ),
         setup=setup_lines(config, data),
     )
+
+
+def corrupted(images: np.ndarray, kind: str, strength: float, seed: int) -> np.ndarray:
+    """The test ``images`` under one corruption, seeded per (run seed, kind, strength), so
+    that every model meets the same corrupted pictures and another level draws anew."""
+    if kind == GAUSSIAN:
+        return add_gaussian_noise(images, strength, noise_seed(seed, strength))
+    if kind == SALT_PEPPER:
+        return add_salt_and_pepper(images, strength, noise_seed(seed, strength, SALT_PEPPER_STREAM))
+    if kind == BLUR:
+        return gaussian_blur(images, strength)
+    raise ValueError(f"expected a corruption among {GAUSSIAN}, {SALT_PEPPER}, {BLUR}, got {kind!r}")
 
 
 def preprocess(
@@ -396,19 +448,20 @@ def _run_shipped_cnn(config, tests, y_test) -> ModelResult:
 
 
 def _scored(result: ModelResult, model, tests: dict, y_test: np.ndarray, progress: bool):
-    """``result`` with the model's scores at every noise level and its warm prediction time."""
+    """``result`` with the model's scores at every test level and its warm prediction time."""
     from tqdm import tqdm
 
     from digitrec.metrics import NO_DIGIT, classification_metrics
     from digitrec.study.classifiers import predict_seconds_per_image
 
-    for sigma, (digits, found) in tqdm(
+    for (kind, strength), (digits, found) in tqdm(
         tests.items(), desc=f"score {result.name}", disable=not progress, leave=False
     ):
         predictions = np.full(len(y_test), NO_DIGIT, np.int64)
         predictions[found] = model.predict(digits[found])
-        result.scores.append(Scores(sigma=sigma, **classification_metrics(y_test, predictions)))
-    digits, found = tests.get(0.0, next(iter(tests.values())))
+        metrics = classification_metrics(y_test, predictions)
+        result.scores.append(Scores(corruption=kind, strength=strength, **metrics))
+    digits, found = tests.get((GAUSSIAN, 0.0), next(iter(tests.values())))
     timed = digits[found][:TIMING_IMAGES]
     seconds = predict_seconds_per_image(model, timed, repeats=TIMING_REPEATS)
     result.predict_ms_per_image = 1000.0 * seconds
@@ -422,7 +475,7 @@ def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
         f"into a fit part ({data.fit_images:,}) and a validation part ({data.val_images:,}); "
         f"{data.test_images:,} test images, used only for the final scores.",
         "- Same preprocessing for every model: every image (training and test, clean and "
-        f"noisy) goes through `digitrec.preprocess.to_mnist`; {data.train_no_digit} training "
+        f"corrupted) goes through `digitrec.preprocess.to_mnist`; {data.train_no_digit} training "
         "images gave no digit and were left out; a test image without a digit counts as a "
         f"wrong answer. Preprocessing took {data.preprocess_seconds:.0f} s.",
         "- Hyperparameters were chosen on the validation part, never on the test set; the "
@@ -445,13 +498,21 @@ def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
 
 
 def headline(comparison: Comparison) -> str:
-    """A few lines for the terminal: each model's clean and noisy accuracy."""
+    """A few lines for the terminal: each model's clean and corrupted accuracy."""
     lines = []
+    if comparison.settings.quick:
+        lines.append(
+            f"Quick mode: {comparison.data.test_images} test images (a seeded subsample), "
+            "every corruption level; not the full study."
+        )
     for model in comparison.models:
         if model.skipped:
             lines.append(f"  {model.label}: {model.note}")
             continue
-        cells = [f"{100 * s.accuracy:.2f}% at σ={s.sigma:g}" for s in model.scores]
+        cells = [
+            f"{100 * s.accuracy:.2f}% at {level_name(s.corruption, s.strength)}"
+            for s in model.scores
+        ]
         lines.append(f"  {model.label}: " + ", ".join(cells))
     return "\n".join(lines)
 
@@ -469,6 +530,18 @@ def _shown(path: Path) -> str:
     """``path`` relative to the repository when it lies inside it: reports name no machine."""
     path = Path(path).resolve()
     return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
+def _strengths(text: str) -> tuple[float, ...]:
+    """``0.05,0.15,0.3`` (or ``none``, an empty list) from the command line."""
+    if text.strip().lower() == "none":
+        return ()
+    try:
+        return tuple(float(s) for s in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated numbers or none, got {text!r}"
+        ) from None
 
 
 def _sizes_text(sizes: dict) -> str:

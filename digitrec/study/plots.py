@@ -11,7 +11,25 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.metrics import CLASSES
-from digitrec.study.results import STUDY_SIGMA, ModelResult
+from digitrec.study.results import (
+    BLUR,
+    CORRUPTIONS,
+    GAUSSIAN,
+    SALT_PEPPER,
+    STUDY_SIGMA,
+    ModelResult,
+)
+
+TITLES = {
+    GAUSSIAN: "Additive Gaussian noise",
+    SALT_PEPPER: "Salt and pepper",
+    BLUR: "Blur",
+}
+AXIS_LABELS = {
+    GAUSSIAN: "noise σ (on the [0, 1] pixel scale)",
+    SALT_PEPPER: "share of pixels set to black or white",
+    BLUR: "blur σ (pixels of the 28x28 image)",
+}
 
 
 def plot_confusion_matrices(models: list[ModelResult], sigma: float, path: Path) -> Path:
@@ -59,20 +77,27 @@ def plot_accuracy_vs_time(models: list[ModelResult], path: Path) -> Path:
 
 
 def plot_accuracy_vs_noise(models: list[ModelResult], path: Path) -> Path:
-    """Accuracy against the noise sigma, one line per model."""
-    figure = _figure(6.4, 4.4)
-    axes = figure.add_subplot()
-    for model in models:
-        scores = sorted(model.scores, key=lambda s: s.sigma)
-        axes.plot([s.sigma for s in scores], [100 * s.accuracy for s in scores],
-                  marker="o", label=model.label)  # fmt: skip
-    axes.axvline(STUDY_SIGMA, color="grey", linestyle=":", linewidth=1)
-    axes.set_xlabel("noise σ (on the [0, 1] pixel scale)")
-    axes.set_ylabel("accuracy (%)")
-    axes.set_ylim(0, 100)
-    axes.grid(True, alpha=0.3)
-    axes.legend(fontsize=7)
-    axes.set_title("Accuracy under additive Gaussian noise")
+    """Accuracy against the strength of each corruption the run scored (Gaussian noise,
+    salt and pepper, blur), one panel per corruption, one line per model."""
+    kinds = [k for k in CORRUPTIONS if any(s.corruption == k for m in models for s in m.scores)]
+    figure = _figure(4.6 * len(kinds) if len(kinds) > 1 else 6.4, 4.4)
+    for index, kind in enumerate(kinds):
+        axes = figure.add_subplot(1, len(kinds), index + 1)
+        for model in models:
+            scores = sorted((s for s in model.scores if s.corruption == kind),
+                            key=lambda s: s.strength)  # fmt: skip
+            axes.plot([s.strength for s in scores], [100 * s.accuracy for s in scores],
+                      marker="o", label=model.label)  # fmt: skip
+        if kind == GAUSSIAN:
+            axes.axvline(STUDY_SIGMA, color="grey", linestyle=":", linewidth=1)
+        axes.set_xlabel(AXIS_LABELS[kind])
+        axes.set_ylim(0, 100)
+        axes.grid(True, alpha=0.3)
+        axes.set_title(TITLES[kind])
+        if index == 0:
+            axes.set_ylabel("accuracy (%)")
+            axes.legend(fontsize=7)
+    figure.suptitle("Accuracy on corrupted MNIST test images", fontsize=10)
     return _saved(figure, path)
 
 

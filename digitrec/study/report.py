@@ -13,7 +13,9 @@ from pathlib import Path
 from digitrec.metrics import CLASSES
 from digitrec.study import plots
 from digitrec.study.results import (
+    BLUR,
     CONFUSION_CSV,
+    GAUSSIAN,
     METRIC_NAMES,
     NOISE_CSV,
     PER_CLASS_CSV,
@@ -23,12 +25,15 @@ from digitrec.study.results import (
     PLOT_SPEED,
     README,
     RESULTS_JSON,
+    SALT_PEPPER,
     SEARCH_CSV,
     STUDY_SIGMA,
     SUMMARY_CSV,
     Comparison,
     ModelResult,
+    Scores,
     describe,
+    level_name,
 )
 
 # Our goal for the noise-robust CNN (a development target: the report states it, the app's
@@ -41,9 +46,11 @@ SUMMARY_COLUMNS = (
     "accuracy_sigma_0.5", "train_seconds", "search_seconds", "predict_ms_per_image",
     "size_bytes",
 )  # fmt: skip
-NOISE_COLUMNS = ("model", "sigma", "accuracy", "macro_f1", "no_digit")
-PER_CLASS_COLUMNS = ("model", "sigma", "digit", *METRIC_NAMES, "support")
-CONFUSION_COLUMNS = ("model", "sigma", "true", "predicted", "count")
+# A test level is a corruption (gaussian, salt_pepper, blur) and its strength (sigma on the
+# [0, 1] scale, share of pixels, sigma in pixels); gaussian 0 is the clean test set.
+NOISE_COLUMNS = ("model", "corruption", "strength", "accuracy", "macro_f1", "no_digit")
+PER_CLASS_COLUMNS = ("model", "corruption", "strength", "digit", *METRIC_NAMES, "support")
+CONFUSION_COLUMNS = ("model", "corruption", "strength", "true", "predicted", "count")
 SEARCH_COLUMNS = ("model", "setting", "val_accuracy", "chosen")
 
 
@@ -99,9 +106,9 @@ def summary_rows(models: list[ModelResult]) -> list[dict]:
 
 
 def noise_rows(models: list[ModelResult]) -> list[dict]:
-    """Accuracy, macro F1 and "no digit" count per model and noise level."""
+    """Accuracy, macro F1 and "no digit" count per model and test level."""
     return [
-        {"model": m.name, "sigma": s.sigma, "accuracy": s.accuracy, "macro_f1": s.macro["f1"],
+        {"model": m.name, **_level(s), "accuracy": s.accuracy, "macro_f1": s.macro["f1"],
          "no_digit": s.no_digit}
         for m in models
         for s in m.scores
@@ -109,9 +116,9 @@ def noise_rows(models: list[ModelResult]) -> list[dict]:
 
 
 def per_class_rows(models: list[ModelResult]) -> list[dict]:
-    """Per-digit sensitivity, specificity, precision and F1, per model and noise level."""
+    """Per-digit sensitivity, specificity, precision and F1, per model and test level."""
     return [
-        {"model": m.name, "sigma": s.sigma, "digit": digit,
+        {"model": m.name, **_level(s), "digit": digit,
          **{name: s.per_class[name][digit] for name in (*METRIC_NAMES, "support")}}
         for m in models
         for s in m.scores
@@ -122,13 +129,17 @@ def per_class_rows(models: list[ModelResult]) -> list[dict]:
 def confusion_rows(models: list[ModelResult]) -> list[dict]:
     """Confusion matrices in long form; ``predicted`` is "none" where no digit was found."""
     return [
-        {"model": m.name, "sigma": s.sigma, "true": true,
+        {"model": m.name, **_level(s), "true": true,
          "predicted": predicted if predicted < len(CLASSES) else "none", "count": count}
         for m in models
         for s in m.scores
         for true, counts in enumerate(s.confusion)
         for predicted, count in enumerate(counts)
     ]  # fmt: skip
+
+
+def _level(scores: Scores) -> dict:
+    return {"corruption": scores.corruption, "strength": scores.strength}
 
 
 def search_rows(models: list[ModelResult]) -> list[dict]:
@@ -183,15 +194,19 @@ def markdown_summary(comparison: Comparison) -> str:
         "as wrong).",
         "",
     ]
-    rows = []
-    for m in scored:
-        cells = [m.label]
-        for sigma in settings.sigmas:
-            scores = m.at(sigma)
-            missing = f" ({scores.no_digit})" if scores and scores.no_digit else ""
-            cells.append(_pct(scores.accuracy) + missing if scores else "—")
-        rows.append(cells)
-    lines += _markdown_table(["Model", *[f"σ={s:g}" for s in settings.sigmas]], rows)
+    lines += level_table(scored, [(GAUSSIAN, s) for s in settings.sigmas])
+    others = [level for level in settings.levels() if level[0] != GAUSSIAN]
+    if others:
+        lines += ["", "## Accuracy under salt-and-pepper noise and blur", ""]
+        lines += [
+            "Salt and pepper (s&p): that share of the pixels, drawn at random with a fixed "
+            "seed, set to black or white (half each). Blur: a Gaussian of that standard "
+            "deviation in pixels of the 28x28 test image. Both are applied to the raw test "
+            "images before preprocessing; each has a mild, a moderate and a severe strength, "
+            "the severe one still readable by eye. In brackets: no digit found.",
+            "",
+        ]
+        lines += level_table(scored, others)
     lines += ["", *goal_check(scored), "", "## Setup", "", *comparison.setup, ""]
     lines += [f"- {m.label}: {m.note}" for m in scored if m.note]
     lines += ["", "Settings tried (validation accuracy):", ""]
@@ -207,7 +222,7 @@ def markdown_summary(comparison: Comparison) -> str:
         "",
         "## Plots",
         "",
-        f"![Accuracy against noise]({PLOT_NOISE})",
+        f"![Accuracy against noise, salt and pepper, and blur]({PLOT_NOISE})",
         "",
         f"![Accuracy against prediction time]({PLOT_SPEED})",
         "",
@@ -217,13 +232,28 @@ def markdown_summary(comparison: Comparison) -> str:
         "",
         "## Files",
         "",
-        f"- `{SUMMARY_CSV}`: the clean-test table; `{NOISE_CSV}`: accuracy per noise level;",
-        f"  `{PER_CLASS_CSV}`: per-digit metrics at every noise level; `{CONFUSION_CSV}`: all",
+        f"- `{SUMMARY_CSV}`: the clean-test table; `{NOISE_CSV}`: accuracy per test level",
+        f"  (corruption `{GAUSSIAN}`, `{SALT_PEPPER}` or `{BLUR}`, and its strength);",
+        f"  `{PER_CLASS_CSV}`: per-digit metrics at every level; `{CONFUSION_CSV}`: all",
         f"  confusion matrices; `{SEARCH_CSV}`: every setting tried on the validation split;",
         f"  `{RESULTS_JSON}`: everything above, the settings and the setup.",
         "",
     ]
     return "\n".join(lines)
+
+
+def level_table(models: list[ModelResult], levels: list[tuple[str, float]]) -> list[str]:
+    """A Markdown table of each model's accuracy at each (corruption, strength), with the
+    images where no digit was found in brackets."""
+    rows = []
+    for m in models:
+        cells = [m.label]
+        for kind, strength in levels:
+            scores = m.at(strength, kind)
+            missing = f" ({scores.no_digit})" if scores and scores.no_digit else ""
+            cells.append(_pct(scores.accuracy) + missing if scores else "—")
+        rows.append(cells)
+    return _markdown_table(["Model", *(level_name(*level) for level in levels)], rows)
 
 
 def goal_check(models: list[ModelResult]) -> list[str]:
