@@ -14,12 +14,23 @@ from typing import Any
 
 import streamlit as st
 
-from digitrec import MAX_PIXELS, ImageError, Recognizer, Result
+from digitrec import (
+    MAX_PIXELS,
+    FeedbackError,
+    FeedbackStore,
+    ImageError,
+    PersonalModelError,
+    Recognizer,
+    Result,
+    personal_path,
+)
 
 HERE = Path(__file__).resolve().parent
 COMPARISON_PAGE = HERE / "app_pages" / "model_comparison.py"
+HANDWRITING_PAGE = HERE / "app_pages" / "my_handwriting.py"
 
 DRAW, UPLOAD, CAMERA = "Draw", "Upload", "Camera"
+FEEDBACK_SOURCES = {DRAW: "canvas", UPLOAD: "upload", CAMERA: "camera"}
 SOURCE_LABELS = {
     DRAW: ":material/draw: Draw",
     UPLOAD: ":material/upload: Upload",
@@ -78,7 +89,7 @@ def main() -> None:
 
 
 def pages() -> list[st.Page]:
-    """Our page and the model comparison page."""
+    """Our page, "My handwriting" and the model comparison page."""
     recognize = st.Page(
         recognize_page,
         title="Recognize a digit",
@@ -86,8 +97,9 @@ def pages() -> list[st.Page]:
         url_path="recognize",
         default=True,
     )
+    mine = st.Page(HANDWRITING_PAGE, title="My handwriting", icon=":material/person:")
     compare = st.Page(COMPARISON_PAGE, title="How the models compare", icon=":material/bar_chart:")
-    return [recognize, compare]
+    return [recognize, mine, compare]
 
 
 def recognize_page() -> None:
@@ -97,6 +109,8 @@ def recognize_page() -> None:
     recognizer = load_recognizer_or_explain()
     if recognizer is None:
         return
+    store = feedback_store_or_none()
+    recognizer = model_switch(store) or recognizer
     source = source_picker()
     phone_answer = st.container(key="answer-line")  # filled once the input has been read
     left, right = st.columns(2, gap="medium")
@@ -104,6 +118,8 @@ def recognize_page() -> None:
         image, label = INPUTS[source]()
     with right:
         result = show_answer(recognizer, source, image, label)
+        if result is not None and result.found:
+            correction(store, source, image, result)
     with phone_answer:
         answer_line(source, image, result)
     guide()
@@ -125,6 +141,90 @@ def load_recognizer_or_explain() -> Recognizer | None:
         log.exception("loading the model failed")
         st.error("The model could not be loaded. Please tell whoever runs this site.")
     return None
+
+
+def feedback_store_or_none() -> FeedbackStore | FeedbackError:
+    """The store of the user's corrections, or the error that says why it cannot be used
+    (the page goes on recognizing either way)."""
+    try:
+        return FeedbackStore()
+    except FeedbackError as err:
+        return err
+
+
+@st.cache_resource(show_spinner="Loading your personal model…")
+def load_personal(path: str, modified: float) -> Recognizer:
+    """One personal recognizer per saved file and version (``modified`` keys the cache)."""
+    return Recognizer.load_personal(path)
+
+
+def model_switch(store: FeedbackStore | FeedbackError) -> Recognizer | None:
+    """Once a personal model exists: a switch between it and the shipped one. Returns the
+    personal recognizer when it is switched on, else None (the shipped model)."""
+    if isinstance(store, FeedbackError):
+        return None
+    path = personal_path(store)
+    if not path.is_file():
+        return None
+    on = st.toggle(
+        "Use my personal model",
+        key="use-personal",
+        help="The model fine-tuned on your corrections (page “My handwriting”).",
+    )
+    if not on:
+        return None
+    try:
+        return load_personal(str(path), path.stat().st_mtime)
+    except (PersonalModelError, OSError, ValueError, KeyError) as err:
+        st.warning(f"The personal model cannot be used: {err}. Using the shipped model.")
+        return None
+
+
+def correction(
+    store: FeedbackStore | FeedbackError, source: str, image: Any, result: Result
+) -> None:
+    """ "That's right" or "That's wrong, it is: [0..9]": saves the sample to the local store."""
+    with st.container(key="feedback"):
+        if isinstance(store, FeedbackError):
+            st.caption(f"Corrections cannot be saved here: {store}")
+            return
+        fingerprint = hash(result.processed.tobytes())
+        saved = st.session_state.get("feedback-saved")
+        if saved is not None and saved[0] == fingerprint:
+            st.success(
+                f"Saved as a {saved[1]}. Review it on the page “My handwriting”.",
+                icon=":material/check:",
+            )
+            return
+        args = (store, source, image, result, fingerprint)
+        st.button(
+            "That's right",
+            key="feedback-right",
+            icon=":material/thumb_up:",
+            on_click=save_correction,
+            args=(*args, result.digit),
+        )
+        st.caption("That's wrong, it is:")
+        with st.container(horizontal=True, gap="small", key="feedback-digits"):
+            for digit in range(10):
+                st.button(
+                    str(digit),
+                    key=f"feedback-{digit}",
+                    on_click=save_correction,
+                    args=(*args, digit),
+                )
+
+
+def save_correction(
+    store: FeedbackStore, source: str, image: Any, result: Result, fingerprint: int, label: int
+) -> None:
+    """Button callback: one sample, in one transaction; a failure is shown, not raised."""
+    try:
+        store.add_result(result, label, FEEDBACK_SOURCES[source], image)
+    except (FeedbackError, ValueError) as err:
+        st.toast(f"Not saved: {err}", icon=":material/error:")
+        return
+    st.session_state["feedback-saved"] = (fingerprint, label)
 
 
 def source_picker() -> str:

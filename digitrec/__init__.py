@@ -6,7 +6,30 @@
 >>> result.digit, result.confidence
 """
 
+from digitrec.feedback import FeedbackError, FeedbackStore, Sample
 from digitrec.imageio import MAX_PIXELS, ImageError
+from digitrec.personal import (
+    FineTuneReport,
+    PersonalModelError,
+    forget_personal_model,
+    learn_handwriting,
+    personal_card,
+    personal_path,
+)
 from digitrec.recognizer import Recognizer, Result
 
-__all__ = ["MAX_PIXELS", "ImageError", "Recognizer", "Result"]
+__all__ = [
+    "MAX_PIXELS",
+    "FeedbackError",
+    "FeedbackStore",
+    "FineTuneReport",
+    "ImageError",
+    "PersonalModelError",
+    "Recognizer",
+    "Result",
+    "Sample",
+    "forget_personal_model",
+    "learn_handwriting",
+    "personal_card",
+    "personal_path",
+]

@@ -59,6 +59,40 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=positive_int, default=None, help="preprocessing processes"
     )
 
+    finetune = commands.add_parser(
+        "finetune",
+        help="learn your handwriting: fit the last layer to your saved corrections (numpy)",
+        description="Fine-tune the shipped model's last layer on the samples saved from the "
+        "page (mixed with MNIST anchors, with augmentation) and write the personal model and "
+        "its card beside the database.",
+    )
+    finetune.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="the feedback database (default: $DIGITREC_FEEDBACK_DB or the user data directory)",
+    )
+    finetune.add_argument(
+        "--features",
+        type=Path,
+        default=None,
+        help="folder with the features model and heads (default: beside the shipped model)",
+    )
+    finetune.add_argument(
+        "--mnist", action="store_true", help="also score the MNIST test set before and after"
+    )
+    finetune.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
+
+    export = commands.add_parser(
+        "export-features",
+        help="write the features model and heads that finetune needs (training requirements)",
+    )
+    export.add_argument(
+        "--keras", type=Path, default=None, help="default: models/digitrec_cnn.keras"
+    )
+    export.add_argument("--out", type=Path, default=None, help="default: models/")
+    export.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
+
     # The study has its own parser (digitrec.study.compare), imported only when it runs:
     # serving never imports the study, which needs the training requirements.
     commands.add_parser(
@@ -90,10 +124,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from digitrec.study.compare import main as compare
 
             return compare(rest)
+        if args.command == "finetune":
+            return finetune(args.db, args.features, args.mnist, args.data)
+        if args.command == "export-features":
+            return export_features(args.keras, args.out, args.data)
         if args.command == "predict":
             return predict(args.files, as_json=args.json, model=args.model, workers=args.workers)
         return evaluate(model=args.model, data_dir=args.data, workers=args.workers)
-    except (FileNotFoundError, RuntimeError) as exc:  # no model, no MNIST: say what to do
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:  # say what to do
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -218,4 +256,60 @@ def evaluate(
         "per-class recall: "
         + ", ".join(f"{d}: {r:.2%}" for d, r in enumerate(report["per_class_recall"]))
     )
+    return 0
+
+
+def finetune(
+    db: Path | None, features: Path | None, with_mnist: bool, data_dir: Path | None
+) -> int:
+    """Fit the personal model to the saved samples; print and save the before/after figures."""
+    from digitrec import personal
+    from digitrec.feedback import FeedbackStore
+
+    store = FeedbackStore(db)
+    base = personal.BaseModel.load(features)
+    samples = store.arrays()
+    heads, report = personal.finetune(base, samples.images, samples.labels)
+    if with_mnist:
+        from dataclasses import replace
+
+        from digitrec import data
+        from digitrec.parallel import to_mnist_many
+
+        images, labels = data.load_mnist("test", path=data_dir)
+        digits, found = to_mnist_many(images)
+        test = base.features(digits)
+        scores = {
+            f"mnist_test_{when}": float(
+                ((h.probabilities(test).argmax(1) == labels) & found).mean()
+            )
+            for when, h in (("before", base.heads), ("after", heads))
+        }
+        report = replace(report, extra=scores)
+    path = personal.save(heads, report, personal.personal_path(store))
+    print(
+        f"learnt from {report.samples} samples (per digit {report.per_digit}; "
+        f"{report.trained_on} with augmentation) in {report.seconds:.2f} s"
+    )
+    print(
+        f"on your samples: {report.samples_accuracy_before:.1%} -> "
+        f"{report.samples_accuracy_after:.1%}; MNIST anchors: "
+        f"{report.anchors_accuracy_before:.2%} -> {report.anchors_accuracy_after:.2%}"
+    )
+    if report.extra:
+        print(
+            f"MNIST test: {report.extra['mnist_test_before']:.2%} -> "
+            f"{report.extra['mnist_test_after']:.2%}"
+        )
+    print(f"personal model: {path} (card: {path.with_suffix('.json')})")
+    return 0
+
+
+def export_features(keras: Path | None, out: Path | None, data_dir: Path | None) -> int:
+    """Write the features model and heads for the shipped (or given) .keras model."""
+    from digitrec.training import model
+    from digitrec.training.features import export_features as export
+
+    written = export(keras or model.KERAS_PATH, out or model.MODELS_DIR, data_dir)
+    print("wrote " + " and ".join(str(path) for path in written))
     return 0

@@ -82,6 +82,14 @@ class Recognizer:
         """The shipped model, or the TFLite file at ``path``."""
         return cls(DigitClassifier(path))
 
+    @classmethod
+    def load_personal(cls, path: str | Path, features_dir: str | Path | None = None) -> Recognizer:
+        """The personal model saved at ``path`` (see :func:`digitrec.personal.learn_handwriting`)
+        on top of the shipped features model (or the one in ``features_dir``)."""
+        from digitrec import personal
+
+        return cls(personal.load(path, personal.BaseModel.load(features_dir)))
+
     def recognize(self, image: ImageSource, name: str | None = None) -> Result:
         """Recognize one image: a path, bytes, PIL image or numpy array (grey/RGB/RGBA).
 

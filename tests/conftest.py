@@ -16,7 +16,8 @@ import pytest
 
 from digitrec import Recognizer
 from digitrec.data import MnistUnavailable, load_mnist
-from digitrec.training import pen_replay
+from digitrec.personal import BaseModel
+from digitrec.training import REPO_ROOT, pen_replay
 
 
 def missing(what: str) -> NoReturn:
@@ -63,3 +64,37 @@ def mnist_digits(mnist_test):
     images, labels = mnist_test
     picks = np.concatenate([np.flatnonzero(labels == d)[:3] for d in range(10)])
     return images[picks], labels[picks]
+
+
+@pytest.fixture(scope="session")
+def features_dir(tmp_path_factory, mnist_train):
+    """The features model and heads exported from the shipped .keras (never into models/)."""
+    if not (REPO_ROOT / "models" / "digitrec_cnn.keras").is_file():
+        pytest.skip("models/digitrec_cnn.keras is missing")
+    pytest.importorskip("keras")
+    from digitrec.training.features import export_features
+
+    folder = tmp_path_factory.mktemp("features")
+    export_features(REPO_ROOT / "models" / "digitrec_cnn.keras", folder, per_digit=30)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def base(features_dir) -> BaseModel:
+    return BaseModel.load(features_dir)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_feedback_db(tmp_path_factory):
+    """Keep every test's saved corrections (and servers started by tests) out of the
+    developer's own data directory."""
+    from digitrec import feedback
+
+    saved = os.environ.get(feedback.ENV_VAR)
+    path = tmp_path_factory.mktemp("feedback") / "feedback.sqlite3"
+    os.environ[feedback.ENV_VAR] = str(path)
+    yield path
+    if saved is None:
+        os.environ.pop(feedback.ENV_VAR, None)
+    else:
+        os.environ[feedback.ENV_VAR] = saved

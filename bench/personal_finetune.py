@@ -1,0 +1,120 @@
+"""Does learning a user's handwriting help that user? Simulated writers from UNIPEN.
+
+    python bench/personal_finetune.py [--features-dir models/] [--min-digits 40]
+        [--counts 1 3 10] [--seed 0] [--mnist]
+
+Each UNIPEN recording (its ``file`` field: one writer's session) is one user. Their digits
+are replayed on the page's canvas and made MNIST-like; for N in ``--counts``, N digits of
+each class (never all of a class: at least one is kept for scoring) are "corrected" and the
+last layer is fine-tuned on them (``digitrec.personal.finetune``, as the page does); the
+writer's *other* digits are scored before and after. Prints, per N, the mean accuracy
+before and after, the mean gain, the share of writers who got worse, the share whose errors
+were at least halved, and (``--mnist``) MNIST test accuracy before and after (mean and worst
+over the writers' personal models). UNIPEN is validation data, never trained on by the
+shipped model; here each writer's own held-out digits are the test set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from digitrec.personal import BaseModel, finetune
+from digitrec.recognizer import prepare
+from digitrec.training import pen_replay
+
+
+def writers(min_digits: int) -> dict[str, list[pen_replay.PenDigit]]:
+    """UNIPEN digits grouped by recording, keeping recordings with at least ``min_digits``."""
+    groups = defaultdict(list)
+    for digit in pen_replay.load():
+        groups[digit.file].append(digit)
+    return {name: ds for name, ds in sorted(groups.items()) if len(ds) >= min_digits}
+
+
+def split(labels: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """A mask of ``count`` digits per class to learn from, leaving one or more of each to score."""
+    chosen = np.zeros(len(labels), bool)
+    for digit in range(10):
+        where = rng.permutation(np.flatnonzero(labels == digit))
+        chosen[where[: min(count, len(where) - 1)]] = True
+    return chosen
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--features-dir", default=None, help="default: beside the shipped model")
+    parser.add_argument("--min-digits", type=int, default=40)
+    parser.add_argument("--counts", type=int, nargs="+", default=[1, 3, 10])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mnist", action="store_true", help="also score MNIST test per writer")
+    args = parser.parse_args()
+
+    base = BaseModel.load(args.features_dir)
+    rng = np.random.default_rng(args.seed)
+    groups = writers(args.min_digits)
+    data = {}
+    for name, digits in groups.items():
+        prepared = [prepare(pen_replay.canvas_drawing(d, rng)) for d in digits]
+        keep = [i for i, p in enumerate(prepared) if p is not None]
+        images = np.stack([prepared[i] for i in keep])
+        data[name] = (images, np.array([digits[i].label for i in keep]), base.features(images))
+    print(
+        f"{len(data)} writers (recordings with >= {args.min_digits} digits), "
+        f"{sum(len(v[1]) for v in data.values())} digits"
+    )
+
+    mnist = None
+    if args.mnist:
+        from digitrec.data import load_mnist
+        from digitrec.parallel import to_mnist_many
+
+        images, labels = load_mnist("test")
+        digits, found = to_mnist_many(images)
+        mnist = (base.features(digits), labels, found)
+        before = mnist_accuracy(base.heads, mnist)
+        print(f"MNIST test, shipped heads: {before:.2%}")
+
+    for count in args.counts:
+        gains, befores, afters, halved, mnist_after, seconds = [], [], [], [], [], []
+        for images, labels, features in data.values():
+            chosen = split(labels, count, rng)
+            test = ~chosen
+            before = base.heads.probabilities(features[test]).argmax(1) == labels[test]
+            heads, report = finetune(base, images[chosen], labels[chosen], seed=args.seed)
+            after = heads.probabilities(features[test]).argmax(1) == labels[test]
+            befores.append(before.mean())
+            afters.append(after.mean())
+            gains.append(after.mean() - before.mean())
+            errors_before, errors_after = (~before).sum(), (~after).sum()
+            halved.append(errors_after * 2 <= errors_before if errors_before else True)
+            seconds.append(report.seconds)
+            if mnist is not None:
+                mnist_after.append(mnist_accuracy(heads, mnist))
+        gains = np.array(gains)
+        line = (
+            f"N={count:>2}: accuracy {np.mean(befores):.2%} -> {np.mean(afters):.2%}, "
+            f"mean gain {gains.mean() * 100:+.2f} points, worse {np.mean(gains < 0):.0%} "
+            f"({int((gains < 0).sum())}/{len(gains)}), errors halved {np.mean(halved):.0%}, "
+            f"fine-tune median {np.median(seconds) * 1000:.0f} ms"
+        )
+        if mnist_after:
+            line += f", MNIST after mean {np.mean(mnist_after):.2%} worst {min(mnist_after):.2%}"
+        print(line)
+
+
+def mnist_accuracy(heads, mnist) -> float:
+    features, labels, found = mnist
+    predicted = heads.probabilities(features).argmax(1)
+    return float(((predicted == labels) & found).mean())
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"({time.perf_counter() - started:.0f} s in all)")

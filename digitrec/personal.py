@@ -1,0 +1,318 @@
+"""A personal model: the shipped CNN with its last layer adapted to one person's handwriting.
+
+The page must run without TensorFlow, so fine-tuning here happens in numpy on the last layer
+only. The CNN's features model (``models/digitrec_features.tflite``, exported from the
+shipped ``.keras`` by ``python -m digitrec export-features``) gives, for each digit, the
+penultimate activations of every member of the averaged ensemble, concatenated; the heads
+file (``models/digitrec_heads.npz``) holds each member's last dense layer and a fixed set of
+MNIST training digits' features. A member's probabilities are ``softmax(f @ W + b)`` and the
+model's are their mean, exactly as in the shipped graph.
+
+Fine-tuning fits new heads on the user's samples (each with a few shifted, rotated and
+scaled copies) mixed with the MNIST anchors, pulled towards the shipped heads (L2), so that
+what MNIST taught is kept. It takes milliseconds for a hundred samples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from digitrec.feedback import FeedbackStore
+from digitrec.interpreter import DigitClassifier, shipped_model
+
+FEATURES_FILE = "digitrec_features.tflite"
+HEADS_FILE = "digitrec_heads.npz"
+
+# The recipe, chosen on simulated writers (bench/personal_finetune.py): user samples weigh as
+# much as the MNIST anchors together, each sample is seen with AUGMENT_COPIES variants, and
+# the L2 pull keeps the heads near the shipped ones.
+USER_WEIGHT = 0.5
+AUGMENT_COPIES = 8
+L2_PULL = 1e-3
+STEPS = 150
+LEARNING_RATE = 0.02
+
+
+class PersonalModelError(RuntimeError):
+    """No features model, or a personal model that does not fit the installed one."""
+
+
+def models_dir() -> Path:
+    """The folder of the shipped model, where the features model and heads sit beside it."""
+    return shipped_model().parent
+
+
+def personal_path(store: FeedbackStore) -> Path:
+    """Where the personal model learnt from ``store`` is kept: beside the database."""
+    return store.path.with_name(f"{store.path.stem}-model.npz")
+
+
+def file_digest(path: Path) -> str:
+    """A short content hash: ties a personal model to the features model it was fitted on."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Each member's last layer: ``weights`` (M, F, 10), ``biases`` (M, 10)."""
+
+    weights: np.ndarray
+    biases: np.ndarray
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """(N, M*F) concatenated features -> (M, N, 10) logits."""
+        members, width, _ = self.weights.shape
+        per_member = np.asarray(features, np.float32).reshape(len(features), members, width)
+        return per_member.transpose(1, 0, 2) @ self.weights + self.biases[:, None, :]
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, M*F) -> (N, 10): the mean of the members' softmax, as the shipped graph does."""
+        return softmax(self.logits(features)).mean(axis=0)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """The shipped model's features model, its heads, and the MNIST anchors' features."""
+
+    extractor: DigitClassifier
+    heads: Heads
+    anchor_features: np.ndarray
+    anchor_labels: np.ndarray
+    digest: str
+
+    @classmethod
+    def load(cls, folder: str | os.PathLike | None = None) -> BaseModel:
+        folder = models_dir() if folder is None else Path(folder)
+        features, heads = folder / FEATURES_FILE, folder / HEADS_FILE
+        if not features.is_file() or not heads.is_file():
+            raise PersonalModelError(
+                f"the features model is not installed ({features.name} and {heads.name} in "
+                f"{folder}); run `python -m digitrec export-features` with the training "
+                "requirements to make them"
+            )
+        with np.load(heads, allow_pickle=False) as saved:
+            if str(saved["features_digest"]) != file_digest(features):
+                raise PersonalModelError(
+                    f"{heads.name} was not made with this {features.name}: re-run "
+                    "`python -m digitrec export-features`"
+                )
+            return cls(
+                DigitClassifier(features),
+                Heads(saved["weights"], saved["biases"]),
+                saved["anchor_features"].astype(np.float32),
+                saved["anchor_labels"],
+                str(saved["features_digest"]),
+            )
+
+    def features(self, digits: np.ndarray) -> np.ndarray:
+        """(N, 28, 28) uint8 -> (N, M*F) penultimate activations of every member."""
+        # DigitClassifier runs a one-output model over digits; this model's output is features.
+        return self.extractor.probabilities(digits)
+
+
+class PersonalClassifier:
+    """Probabilities from the features model and a set of heads; what Recognizer calls."""
+
+    def __init__(self, base: BaseModel, heads: Heads):
+        self.base, self.heads = base, heads
+
+    def probabilities(self, digits: np.ndarray) -> np.ndarray:
+        return self.heads.probabilities(self.base.features(digits)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class FineTuneReport:
+    """What a fine-tune did: sizes, time, and accuracy on the user's samples before/after."""
+
+    samples: int
+    per_digit: list[int]
+    trained_on: int
+    seconds: float
+    samples_accuracy_before: float
+    samples_accuracy_after: float
+    anchors_accuracy_before: float
+    anchors_accuracy_after: float
+    features_digest: str
+    created: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def augment(images: np.ndarray, copies: int, rng: np.random.Generator) -> np.ndarray:
+    """``copies`` variants of each 28x28 digit: shifted by up to 2 px, rotated by up to 10
+    degrees, scaled by 0.9-1.1, about the centre (the digit's centre of mass)."""
+    out = []
+    for image in images:
+        for _ in range(copies):
+            angle, scale = rng.uniform(-10, 10), rng.uniform(0.9, 1.1)
+            matrix = cv2.getRotationMatrix2D((13.5, 13.5), angle, scale)
+            matrix[:, 2] += rng.uniform(-2, 2, 2)
+            out.append(cv2.warpAffine(image, matrix, (28, 28), flags=cv2.INTER_LINEAR))
+    return np.array(out, np.uint8).reshape(-1, 28, 28)
+
+
+def fit_heads(
+    start: Heads,
+    features: np.ndarray,
+    labels: np.ndarray,
+    anchor_features: np.ndarray,
+    anchor_labels: np.ndarray,
+    user_weight: float = USER_WEIGHT,
+    l2_pull: float = L2_PULL,
+    steps: int = STEPS,
+    learning_rate: float = LEARNING_RATE,
+    progress: Callable[[float], None] | None = None,
+) -> Heads:
+    """New heads from ``start``: full-batch Adam on the weighted cross-entropy of every member.
+
+    The user's samples together weigh ``user_weight``, the anchors ``1 - user_weight``;
+    ``l2_pull`` times the squared distance to ``start`` keeps the heads near the shipped ones.
+    """
+    members, width, _ = start.weights.shape
+    x = np.concatenate([features, anchor_features]).astype(np.float32)
+    x = np.ascontiguousarray(x.reshape(len(x), members, width).transpose(1, 0, 2))  # (M, N, F)
+    xt = np.ascontiguousarray(x.transpose(0, 2, 1))  # (M, F, N), for the gradient
+    y = np.concatenate([labels, anchor_labels]).astype(np.int64)
+    weight = np.concatenate(
+        [
+            np.full(len(labels), user_weight / max(len(labels), 1)),
+            np.full(len(anchor_labels), (1 - user_weight) / max(len(anchor_labels), 1)),
+        ]
+    ).astype(np.float32)
+    onehot = np.eye(10, dtype=np.float32)[y]
+    w, b = start.weights.astype(np.float32).copy(), start.biases.astype(np.float32).copy()
+    moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    for step in range(1, steps + 1):
+        probs = softmax(x @ w + b[:, None, :])
+        error = (probs - onehot) * weight[:, None]  # d(weighted CE)/d(logits), per member
+        grad_w = xt @ error + 2 * l2_pull * (w - start.weights)
+        grad_b = error.sum(axis=1) + 2 * l2_pull * (b - start.biases)
+        for param, grad, m1, m2 in ((w, grad_w, *moments[:2]), (b, grad_b, *moments[2:])):
+            m1 *= beta1
+            m1 += (1 - beta1) * grad
+            m2 *= beta2
+            m2 += (1 - beta2) * grad * grad
+            param -= (
+                learning_rate * (m1 / (1 - beta1**step)) / (np.sqrt(m2 / (1 - beta2**step)) + eps)
+            )
+        if progress is not None and step % 10 == 0:
+            progress(step / steps)
+    return Heads(w, b)
+
+
+def finetune(
+    base: BaseModel,
+    images: np.ndarray,
+    labels: np.ndarray,
+    copies: int = AUGMENT_COPIES,
+    seed: int = 0,
+    **options: Any,
+) -> tuple[Heads, FineTuneReport]:
+    """Fit personal heads on ``images`` (N, 28, 28) uint8 with ``labels`` 0..9."""
+    images, labels = np.asarray(images, np.uint8), np.asarray(labels, np.int64)
+    if len(images) == 0:
+        raise ValueError("no samples to learn from: save some corrections first")
+    if images.shape[1:] != (28, 28) or len(images) != len(labels):
+        raise ValueError(f"expected (N, 28, 28) images and N labels, got {images.shape}")
+    if labels.min() < 0 or labels.max() > 9:
+        raise ValueError("labels must be digits 0..9")
+    started = time.perf_counter()
+    rng = np.random.default_rng(seed)
+    variants = augment(images, copies, rng)
+    train_images = np.concatenate([images, variants])
+    train_labels = np.concatenate([labels, np.repeat(labels, copies)])
+    features = base.features(train_images)
+    heads = fit_heads(
+        base.heads, features, train_labels, base.anchor_features, base.anchor_labels, **options
+    )
+    seconds = time.perf_counter() - started
+    own = features[: len(images)]
+
+    def accuracy(h: Heads, x: np.ndarray, y: np.ndarray) -> float:
+        return float((h.probabilities(x).argmax(axis=1) == y).mean())
+
+    report = FineTuneReport(
+        samples=len(images),
+        per_digit=np.bincount(labels, minlength=10).tolist(),
+        trained_on=len(train_images),
+        seconds=round(seconds, 4),
+        samples_accuracy_before=accuracy(base.heads, own, labels),
+        samples_accuracy_after=accuracy(heads, own, labels),
+        anchors_accuracy_before=accuracy(base.heads, base.anchor_features, base.anchor_labels),
+        anchors_accuracy_after=accuracy(heads, base.anchor_features, base.anchor_labels),
+        features_digest=base.digest,
+        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    return heads, report
+
+
+def save(heads: Heads, report: FineTuneReport, path: str | os.PathLike) -> Path:
+    """Write the heads (``.npz``) and beside them the card (``.json``) with the figures."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as out:
+        np.savez(
+            out,
+            weights=heads.weights,
+            biases=heads.biases,
+            features_digest=np.array(report.features_digest),
+        )
+    path.with_suffix(".json").write_text(json.dumps(asdict(report), indent=2) + "\n")
+    return path
+
+
+def load(path: str | os.PathLike, base: BaseModel) -> PersonalClassifier:
+    """A saved personal model on top of ``base``; refuses one made for another features model."""
+    path = Path(path)
+    if not path.is_file():
+        raise PersonalModelError(f"no personal model at {path}: fine-tune first")
+    with np.load(path, allow_pickle=False) as saved:
+        if str(saved["features_digest"]) != base.digest:
+            raise PersonalModelError(
+                f"the personal model {path} was made for another version of the shipped "
+                "model: fine-tune again"
+            )
+        return PersonalClassifier(base, Heads(saved["weights"], saved["biases"]))
+
+
+def personal_card(store: FeedbackStore) -> dict | None:
+    """The card of the personal model learnt from ``store`` (figures, sizes, date), or None."""
+    card_path = personal_path(store).with_suffix(".json")
+    return json.loads(card_path.read_text()) if card_path.is_file() else None
+
+
+def forget_personal_model(store: FeedbackStore) -> bool:
+    """Delete the personal model learnt from ``store`` and its card; False if there was none."""
+    path = personal_path(store)
+    existed = path.is_file()
+    for each in (path, path.with_suffix(".json")):
+        each.unlink(missing_ok=True)
+    return existed
+
+
+def learn_handwriting(
+    store: FeedbackStore,
+    base: BaseModel | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> FineTuneReport:
+    """Fine-tune on every sample in ``store`` and save the personal model beside it."""
+    base = BaseModel.load() if base is None else base
+    data = store.arrays()
+    heads, report = finetune(base, data.images, data.labels, progress=progress)
+    save(heads, report, personal_path(store))
+    return report

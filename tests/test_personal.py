@@ -1,0 +1,108 @@
+"""Personal fine-tuning: the features model and heads exported from the shipped .keras, the
+numpy last-layer fine-tune, saving and loading a personal model, and the CLI commands."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitrec import FeedbackStore, PersonalModelError, Recognizer, personal
+from digitrec.cli import main as cli
+from digitrec.personal import BaseModel, Heads, finetune, fit_heads
+from tests.browser_support import drawn_digit
+
+
+@pytest.mark.slow
+def test_heads_on_features_give_the_shipped_probabilities(base, recognizer, mnist_digits):
+    images, labels = mnist_digits
+    digits = np.stack([r.processed for r in recognizer.recognize_many(list(images))])
+    shipped = np.array([r.probabilities for r in recognizer.classify(list(digits))])
+    ours = base.heads.probabilities(base.features(digits))
+    np.testing.assert_allclose(ours, shipped, atol=0.02)
+    assert (ours.argmax(1) == labels).mean() >= 0.95
+    assert base.anchor_features.shape == (300, base.heads.weights.shape[0] * 128)
+
+
+def style_shift(recognizer: Recognizer) -> tuple[np.ndarray, np.ndarray]:
+    """A writer whose 7s are the model's 1s: drawn 1s, all labelled 7 (a consistent style the
+    shipped model cannot know), and drawn 0s labelled 0 to keep."""
+    ones = [drawn_digit(1, brush) for brush in (14, 16, 18, 20, 22, 24, 26, 28)]
+    zeros = [drawn_digit(0, brush) for brush in (14, 20, 26)]
+    digits = np.stack([r.processed for r in recognizer.recognize_many(ones + zeros)])
+    return digits, np.array([7] * len(ones) + [0] * len(zeros))
+
+
+@pytest.mark.slow
+def test_finetune_learns_a_consistent_style_and_keeps_mnist(base, recognizer):
+    digits, labels = style_shift(recognizer)
+    heads, report = finetune(base, digits[::2], labels[::2])
+    held_out = base.features(digits[1::2])
+    assert (heads.probabilities(held_out).argmax(1) == labels[1::2]).mean() == 1.0
+    assert report.samples_accuracy_after == 1.0 > report.samples_accuracy_before
+    assert report.anchors_accuracy_after >= report.anchors_accuracy_before - 0.02
+    assert report.per_digit[7] == 4 and report.trained_on == 6 * 9
+
+
+def test_fit_heads_moves_towards_the_labels_and_stays_near_the_start():
+    rng = np.random.default_rng(0)
+    start = Heads(rng.normal(0, 0.1, (2, 8, 10)).astype(np.float32), np.zeros((2, 10), np.float32))
+    features = rng.random((40, 16)).astype(np.float32)
+    labels = np.full(40, 3)
+    anchors, anchor_labels = rng.random((20, 16)).astype(np.float32), rng.integers(0, 10, 20)
+    seen = []
+    heads = fit_heads(start, features, labels, anchors, anchor_labels, progress=seen.append)
+    assert (heads.probabilities(features).argmax(1) == 3).all()
+    assert seen[-1] == 1.0
+    tight = fit_heads(start, features, labels, anchors, anchor_labels, l2_pull=10.0)
+    assert np.abs(tight.weights - start.weights).max() < np.abs(heads.weights - start.weights).max()
+
+
+def test_finetune_refuses_no_samples_and_bad_labels(tmp_path):
+    fake = BaseModel.__new__(BaseModel)
+    with pytest.raises(ValueError, match="no samples"):
+        finetune(fake, np.zeros((0, 28, 28), np.uint8), np.zeros(0))
+    with pytest.raises(ValueError, match="0..9"):
+        finetune(fake, np.zeros((1, 28, 28), np.uint8), np.array([12]))
+
+
+def test_without_the_features_model_the_error_says_what_to_run(tmp_path):
+    with pytest.raises(PersonalModelError, match="export-features"):
+        BaseModel.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_learn_save_load_and_recognize_with_the_personal_model(base, recognizer, tmp_path):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    digits, labels = style_shift(recognizer)
+    store.add_many(list(digits), list(labels), source="canvas")
+    report = personal.learn_handwriting(store, base)
+    path = personal.personal_path(store)
+    assert path.is_file() and personal.personal_card(store)["samples"] == len(labels)
+    assert report.samples_accuracy_after == 1.0
+    mine = Recognizer(personal.load(path, base))
+    assert mine.recognize(drawn_digit(1, 21)).digit == 7
+    assert recognizer.recognize(drawn_digit(1, 21)).digit == 1
+    assert personal.forget_personal_model(store) and not path.exists()
+
+
+@pytest.mark.slow
+def test_a_personal_model_for_another_features_model_is_refused(base, tmp_path):
+    heads, report = finetune(base, np.full((1, 28, 28), 255, np.uint8), np.array([1]))
+    path = personal.save(heads, report, tmp_path / "mine.npz")
+    stale = BaseModel(base.extractor, base.heads, base.anchor_features, base.anchor_labels, "0")
+    with pytest.raises(PersonalModelError, match="fine-tune again"):
+        personal.load(path, stale)
+
+
+@pytest.mark.slow
+def test_cli_finetune_writes_the_model_and_its_card(base, features_dir, tmp_path, capsys):
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    assert cli(["finetune", "--db", str(store.path), "--features", str(features_dir)]) == 1
+    assert "no samples" in capsys.readouterr().err
+    digits, labels = style_shift(Recognizer.load())
+    store.add_many(list(digits), list(labels))
+    code = cli(["finetune", "--db", str(store.path), "--features", str(features_dir)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "11 samples" in out and str(personal.personal_path(store)) in out
+    assert personal.personal_path(store).is_file()
