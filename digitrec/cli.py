@@ -307,9 +307,8 @@ def finetune(
 
 def export_features(keras: Path | None, out: Path | None, data_dir: Path | None) -> int:
     """Write the features model and heads for the shipped (or given) .keras model."""
-    from digitrec.training import model
     from digitrec.training.features import export_features as export
 
-    written = export(keras or model.KERAS_PATH, out or model.MODELS_DIR, data_dir)
+    written = export(keras, out, data_dir)
     print("wrote " + " and ".join(str(path) for path in written))
     return 0

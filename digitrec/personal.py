@@ -179,27 +179,39 @@ def fit_heads(
 ) -> Heads:
     """New heads from ``start``: full-batch Adam on the weighted cross-entropy of every member.
 
-    The user's samples together weigh ``user_weight``, the anchors ``1 - user_weight``;
+    The user's samples together weigh ``user_weight``, the anchors ``1 - user_weight`` (their
+    targets are the start heads' own probabilities; ``anchor_labels`` only count them);
     ``l2_pull`` times the squared distance to ``start`` keeps the heads near the shipped ones.
     """
     members, width, _ = start.weights.shape
     x = np.concatenate([features, anchor_features]).astype(np.float32)
     x = np.ascontiguousarray(x.reshape(len(x), members, width).transpose(1, 0, 2))  # (M, N, F)
     xt = np.ascontiguousarray(x.transpose(0, 2, 1))  # (M, F, N), for the gradient
-    y = np.concatenate([labels, anchor_labels]).astype(np.int64)
     weight = np.concatenate(
         [
             np.full(len(labels), user_weight / max(len(labels), 1)),
             np.full(len(anchor_labels), (1 - user_weight) / max(len(anchor_labels), 1)),
         ]
     ).astype(np.float32)
-    onehot = np.eye(10, dtype=np.float32)[y]
+    # The user's samples aim at their labels; the anchors at what the start heads say about
+    # them (distillation), so with no user samples the start is already the optimum and
+    # MNIST moves only as far as the user's samples pull it.
+    targets = np.concatenate(
+        [
+            np.broadcast_to(
+                np.eye(10, dtype=np.float32)[np.asarray(labels, np.int64)],
+                (members, len(labels), 10),
+            ),
+            softmax(start.logits(anchor_features)).astype(np.float32),
+        ],
+        axis=1,
+    )
     w, b = start.weights.astype(np.float32).copy(), start.biases.astype(np.float32).copy()
     moments = [np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b)]
     beta1, beta2, eps = 0.9, 0.999, 1e-8
     for step in range(1, steps + 1):
         probs = softmax(x @ w + b[:, None, :])
-        error = (probs - onehot) * weight[:, None]  # d(weighted CE)/d(logits), per member
+        error = (probs - targets) * weight[:, None]  # d(weighted CE)/d(logits), per member
         grad_w = xt @ error + 2 * l2_pull * (w - start.weights)
         grad_b = error.sum(axis=1) + 2 * l2_pull * (b - start.biases)
         for param, grad, m1, m2 in ((w, grad_w, *moments[:2]), (b, grad_b, *moments[2:])):

@@ -25,6 +25,8 @@ RUNTIME_LIBRARIES = {"numpy", "cv2", "PIL", "ai_edge_litert"}
 ALLOWED = {("interpreter.py", "tensorflow.lite.python.interpreter")}
 # The CLI hands `compare` to the study, importing it only when that command runs.
 ALLOWED |= {("cli.py", "digitrec.study.compare")}
+# ... and `export-features` to training (it needs Keras to read the shipped .keras).
+ALLOWED |= {("cli.py", "digitrec.training.features")}
 
 
 def imports(path: Path) -> set[str]:

@@ -83,18 +83,19 @@ def anchor_digits(
 
 
 def export_features(
-    keras_path: Path = KERAS_PATH,
-    out_dir: Path = MODELS_DIR,
+    keras_path: Path | None = None,
+    out_dir: Path | None = None,
     data_dir: Path | None = None,
     per_digit: int = ANCHORS_PER_DIGIT,
 ) -> tuple[Path, Path]:
-    """Write the features model and the heads for ``keras_path`` into ``out_dir``."""
+    """Write the features model and the heads for ``keras_path`` (default: the shipped
+    ``.keras``) into ``out_dir`` (default: ``models/``)."""
     import keras
 
     from digitrec.interpreter import DigitClassifier
 
-    model = keras.saving.load_model(keras_path, compile=False)
-    out_dir = Path(out_dir)
+    model = keras.saving.load_model(keras_path or KERAS_PATH, compile=False)
+    out_dir = Path(out_dir or MODELS_DIR)
     features_path, heads_path = out_dir / FEATURES_FILE, out_dir / HEADS_FILE
     export_tflite(features_model(model), features_path)
     head = heads(model)
