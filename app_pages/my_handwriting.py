@@ -111,21 +111,13 @@ def export_and_import(store: FeedbackStore) -> None:
     """Download the samples as NPZ or IDX; add samples from an NPZ."""
     st.subheader("Export and import")
     if len(store):
+        exports = {
+            "export-npz": ("Export NPZ", store.export_npz, "my-handwriting.npz"),
+            "export-idx": ("Export IDX (like MNIST)", store.export_idx, "my-handwriting-idx.zip"),
+        }
         with st.container(horizontal=True):
-            st.download_button(
-                "Export NPZ",
-                data=store.export_npz(),
-                file_name="my-handwriting.npz",
-                mime="application/octet-stream",
-                key="export-npz",
-            )
-            st.download_button(
-                "Export IDX (like MNIST)",
-                data=store.export_idx(),
-                file_name="my-handwriting-idx.zip",
-                mime="application/zip",
-                key="export-idx",
-            )
+            for key, (label, make, file_name) in exports.items():
+                st.download_button(label, make(), file_name=file_name, key=key)
     upload = st.file_uploader(
         "Import samples from an .npz (images (N, 28, 28) and labels 0..9)",
         type=["npz"],
