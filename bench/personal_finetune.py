@@ -55,6 +55,12 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 3, 10])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mnist", action="store_true", help="also score MNIST test per writer")
+    parser.add_argument(
+        "--full-writers",
+        type=int,
+        default=0,
+        help="also retrain every layer (finetune --full, TensorFlow) for this many writers",
+    )
     args = parser.parse_args()
 
     base = BaseModel.load(args.features_dir)
@@ -84,7 +90,8 @@ def main() -> None:
 
     for count in args.counts:
         gains, befores, afters, halved, mnist_after, seconds = [], [], [], [], [], []
-        for images, labels, features in data.values():
+        full = []
+        for index, (images, labels, features) in enumerate(data.values()):
             chosen = split(labels, count, rng)
             test = ~chosen
             before = base.heads.probabilities(features[test]).argmax(1) == labels[test]
@@ -98,6 +105,8 @@ def main() -> None:
             seconds.append(report.seconds)
             if mnist is not None:
                 mnist_after.append(mnist_accuracy(heads, mnist))
+            if index < args.full_writers:
+                full.append(full_finetune(images, labels, chosen, before, after))
         gains = np.array(gains)
         line = (
             f"N={count:>2}: accuracy {np.mean(befores):.2%} -> {np.mean(afters):.2%}, "
@@ -108,6 +117,12 @@ def main() -> None:
         if mnist_after:
             line += f", MNIST after mean {np.mean(mnist_after):.2%} worst {min(mnist_after):.2%}"
         print(line)
+        if full:
+            before, last, every, seconds = np.mean(full, axis=0)
+            print(
+                f"  first {len(full)} writers: {before:.2%} -> last layer {last:.2%}, "
+                f"every layer {every:.2%} ({seconds:.0f} s each)"
+            )
 
     # The issue's timing: 100 samples (10 of each digit) from the largest recording.
     images, labels, _ = max(data.values(), key=lambda v: len(v[1]))
@@ -121,6 +136,18 @@ def main() -> None:
         f"fine-tune of {len(picks)} samples (augmentation, features, fit): median "
         f"{np.median(times[1:]) * 1000:.0f} ms of 5 after a warm-up"
     )
+
+
+def full_finetune(images, labels, chosen, before, after) -> tuple[float, float, float, float]:
+    """Accuracy on the writer's other digits: shipped, last layer, every layer; and seconds."""
+    from digitrec.training.finetune_full import finetune_full
+
+    started = time.perf_counter()
+    model = finetune_full(images[chosen], labels[chosen])
+    seconds = time.perf_counter() - started
+    test = images[~chosen][..., None].astype(np.float32)
+    every = model.predict(test, verbose=0).argmax(1) == labels[~chosen]
+    return before.mean(), after.mean(), every.mean(), seconds
 
 
 def mnist_accuracy(heads, mnist) -> float:

@@ -82,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--mnist", action="store_true", help="also score the MNIST test set before and after"
     )
     finetune.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
+    finetune.add_argument(
+        "--full",
+        action="store_true",
+        help="retrain every layer with TensorFlow (training requirements; minutes) and write a "
+        ".tflite beside the database, instead of the last layer in numpy",
+    )
 
     export = commands.add_parser(
         "export-features",
@@ -125,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return compare(rest)
         if args.command == "finetune":
+            if args.full:
+                return finetune_full(args.db, args.mnist, args.data)
             return finetune(args.db, args.features, args.mnist, args.data)
         if args.command == "export-features":
             return export_features(args.keras, args.out, args.data)
@@ -302,6 +310,44 @@ def finetune(
             f"{report.extra['mnist_test_after']:.2%}"
         )
     print(f"personal model: {path} (card: {path.with_suffix('.json')})")
+    return 0
+
+
+def finetune_full(db: Path | None, with_mnist: bool, data_dir: Path | None) -> int:
+    """Retrain the whole shipped model on the saved samples; write and score a .tflite."""
+    import time
+
+    from digitrec.feedback import FeedbackStore
+    from digitrec.interpreter import DigitClassifier
+    from digitrec.training.finetune_full import finetune_full_to_file
+
+    store = FeedbackStore(db)
+    samples = store.arrays()
+    if not len(samples):
+        raise ValueError(f"no samples to learn from in {store.path}: save some corrections first")
+    out = store.path.with_name(f"{store.path.stem}-model-full.tflite")
+    started = time.perf_counter()
+    finetune_full_to_file(samples.images, samples.labels, out, data_dir)
+    seconds = time.perf_counter() - started
+    models = {"before": DigitClassifier(), "after": DigitClassifier(out)}
+    own = {
+        when: float((m.probabilities(samples.images).argmax(1) == samples.labels).mean())
+        for when, m in models.items()
+    }
+    print(f"learnt from {len(samples)} samples, every layer, in {seconds:.0f} s")
+    print(f"on your samples: {own['before']:.1%} -> {own['after']:.1%}")
+    if with_mnist:
+        from digitrec import data
+        from digitrec.parallel import to_mnist_many
+
+        images, labels = data.load_mnist("test", path=data_dir)
+        digits, found = to_mnist_many(images)
+        scores = {
+            when: float(((m.probabilities(digits).argmax(1) == labels) & found).mean())
+            for when, m in models.items()
+        }
+        print(f"MNIST test: {scores['before']:.2%} -> {scores['after']:.2%}")
+    print(f"personal model (full): {out}; use it with `predict --model {out}`")
     return 0
 
 

@@ -25,8 +25,9 @@ RUNTIME_LIBRARIES = {"numpy", "cv2", "PIL", "ai_edge_litert"}
 ALLOWED = {("interpreter.py", "tensorflow.lite.python.interpreter")}
 # The CLI hands `compare` to the study, importing it only when that command runs.
 ALLOWED |= {("cli.py", "digitrec.study.compare")}
-# ... and `export-features` to training (it needs Keras to read the shipped .keras).
+# ... and `export-features` and `finetune --full` to training (they need Keras).
 ALLOWED |= {("cli.py", "digitrec.training.features")}
+ALLOWED |= {("cli.py", "digitrec.training.finetune_full")}
 
 
 def imports(path: Path) -> set[str]:

@@ -3,6 +3,8 @@ numpy last-layer fine-tune, saving and loading a personal model, and the CLI com
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -106,3 +108,18 @@ def test_cli_finetune_writes_the_model_and_its_card(base, features_dir, tmp_path
     assert code == 0, out
     assert "11 samples" in out and str(personal.personal_path(store)) in out
     assert personal.personal_path(store).is_file()
+
+
+@pytest.mark.slow
+def test_cli_full_finetune_writes_a_servable_model(tmp_path, capsys, mnist_train):
+    pytest.importorskip("keras")
+    store = FeedbackStore(tmp_path / "feedback.sqlite3")
+    digits, labels = style_shift(Recognizer.load())
+    store.add_many(list(digits), list(labels))
+    assert cli(["finetune", "--full", "--db", str(store.path)]) == 0
+    out = capsys.readouterr().out
+    model = tmp_path / "feedback-model-full.tflite"
+    assert "every layer" in out and str(model) in out
+    before, after = (float(x) for x in re.findall(r"([\d.]+)%", out.split("samples: ")[1])[:2])
+    assert after >= before
+    assert Recognizer.load(model).recognize(drawn_digit(0)).digit == 0
