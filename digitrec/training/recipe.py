@@ -46,9 +46,16 @@ class TrainConfig:
     augmented_copies: int = knob(1, "augmented variants of each MNIST digit, drawn once")
     font_digits: int = knob(20000, "digits rendered from the handwriting fonts in fonts/")
     pen_digits: int = knob(10000, "digits drawn in styles MNIST lacks (pen_styles.py)")
-    mix: tuple[float, float, float, float] = knob(
-        (0.55, 0.3, 0.09, 0.06),
-        "share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles",
+    noisy_copies: int = knob(
+        1, "copies of each MNIST digit with Gaussian noise of a random strength"
+    )
+    noise_sigmas: tuple[float, float] = knob(
+        (0.25, 0.7), "range of that noise's strength ([0, 1] pixel scale)", flag=False
+    )
+    mix: tuple[float, ...] = knob(
+        (0.45, 0.3, 0.09, 0.06, 0.1),
+        "share of each epoch's samples: clean MNIST, augmented MNIST, font digits, pen styles,"
+        " noisy MNIST",
         flag=False,
     )
     members: int = knob(3, "models trained on successive seeds, served as their average")
@@ -97,6 +104,19 @@ def pen_pool(count: int, seed: int, workers=None):
     return _collect(map_chunks(_pen_chunk, _counted_chunks(count, seed, 98), workers))
 
 
+def noisy_pool(images, labels, copies: int, sigmas, seed: int, workers=None):
+    """MNIST digits with white Gaussian noise of a random strength, through the pipeline.
+
+    They teach the model the pipeline's grey-level reading of noisy pictures.
+    """
+    chunks = [
+        (images[i : i + 2000], labels[i : i + 2000], sigmas, (seed, 97, copy, i))
+        for copy in range(copies)
+        for i in range(0, len(images), 2000)
+    ]
+    return _collect(map_chunks(_noisy_chunk, chunks, workers))
+
+
 def _counted_chunks(count: int, seed: int, stream: int) -> list[tuple[int, tuple[int, ...]]]:
     """Jobs of at most 500 samples, each with its own seed, so workers never share a stream."""
     return [(min(500, count - i), (seed, stream, i)) for i in range(0, count, 500)]
@@ -108,6 +128,20 @@ def _augment_chunk(job):
     images, labels, seed = job
     rng = np.random.default_rng(seed)
     return [(to_mnist(augment.augment(d, int(y), rng)), y) for d, y in zip(images, labels)]
+
+
+def _noisy_chunk(job):
+    from digitrec.preprocess import to_mnist
+    from digitrec.training.noise import add_gaussian_noise
+
+    images, labels, (low, high), seed = job
+    rng = np.random.default_rng(seed)
+    out = []
+    for digit, label in zip(images, labels):
+        sigma = float(rng.uniform(low, high))
+        noisy = add_gaussian_noise(digit, sigma, [int(v) for v in rng.integers(2**31, size=2)])
+        out.append((to_mnist(noisy), label))
+    return out
 
 
 def _font_chunk(job):
@@ -203,14 +237,14 @@ def shuffled_epochs(digits, labels, batch_size: int, seed: int):
     return epoch_batches(draw, batch_size)
 
 
-POOL_NAMES = ("clean", "augmented", "font", "pen-style")
+POOL_NAMES = ("clean", "augmented", "font", "pen-style", "noisy")
 
 
 @dataclass
 class Prepared:
     """Everything a training run draws from: the pools and the validation split."""
 
-    pools: list[tuple[np.ndarray, np.ndarray]]  # clean, augmented, font, pen-style digits
+    pools: list[tuple[np.ndarray, np.ndarray]]  # one per POOL_NAMES
     val_digits: np.ndarray
     val_found: np.ndarray
     val_labels: np.ndarray
@@ -243,7 +277,10 @@ def prepare(config: TrainConfig, log=print) -> Prepared:
     )
     fonts = font_pool(config.font_digits, config.seed, config.workers)
     pens = pen_pool(config.pen_digits, config.seed, config.workers)
-    pools = [clean, augmented, fonts, pens]
+    noisy = noisy_pool(
+        train_x, train_y, config.noisy_copies, config.noise_sigmas, config.seed, config.workers
+    )
+    pools = [clean, augmented, fonts, pens, noisy]
     seconds = time.time() - started
     counts = ", ".join(f"{len(y)} {name}" for (_, y), name in zip(pools, POOL_NAMES))
     log(f"Data ready in {seconds:.0f} s: {counts} digits")
