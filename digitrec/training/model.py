@@ -37,7 +37,9 @@ def import_keras_quietly() -> Any:
     return keras
 
 
-def build_cnn(width: int = 32, dense: int = 128, dropout: float = 0.4, seed: int = 0) -> Any:
+def build_cnn(
+    width: int = 32, dense: int = 128, dropout: float = 0.4, depth: int = 1, seed: int = 0
+) -> Any:
     """A small VGG-style CNN with batch normalization and dropout.
 
     Three conv blocks (width, 2x, 4x filters), each followed by max-pooling, then one dense
@@ -50,9 +52,11 @@ def build_cnn(width: int = 32, dense: int = 128, dropout: float = 0.4, seed: int
     keras.utils.set_random_seed(seed)
 
     def conv_block(x, filters):
-        x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization()(x)
-        return layers.ReLU()(x)
+        for _ in range(depth):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.ReLU()(x)
+        return x
 
     inputs = keras.Input((28, 28, 1), name="pixels")
     x = layers.Rescaling(1.0 / 255.0)(inputs)

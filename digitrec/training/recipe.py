@@ -63,6 +63,7 @@ class TrainConfig:
     limit: int | None = knob(None, "use only the first N MNIST training images (smoke runs)")
     test_limit: int | None = knob(None, "score on only the first N test images (smoke runs)")
     width: int = knob(32, "filters in the first conv block")
+    depth: int = knob(2, "conv layers in each of the three blocks")
     dropout: float = knob(0.4, "dropout rate before and after the dense layer")
     seed: int = knob(0, "seed of the split, the pools and the first model")
     workers: int | None = knob(None, "preprocessing processes")
@@ -293,7 +294,7 @@ def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
 
     keras = import_keras_quietly()
 
-    model = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
+    model = build_cnn(width=config.width, dropout=config.dropout, depth=config.depth, seed=seed)
     epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
     dataset = mixed_epochs(prepared.pools, config.mix, epoch_size, config.batch_size, seed)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -427,7 +428,7 @@ def _without_optimizer(model, config: TrainConfig, seed: int):
     """An uncompiled copy holding only the weights: Adam's state would triple the file."""
     from digitrec.training.model import build_cnn
 
-    inference = build_cnn(width=config.width, dropout=config.dropout, seed=seed)
+    inference = build_cnn(width=config.width, dropout=config.dropout, depth=config.depth, seed=seed)
     inference.set_weights(model.get_weights())
     return inference
 
