@@ -27,7 +27,7 @@ from digitrec.training.model import KERAS_PATH, MODELS_DIR, export_tflite
 # 100 per class let a personal model lose 0.1-0.2 points of MNIST test on average; 300
 # halved that (bench/personal_finetune.py --mnist) for 1.5 MB more in the heads file.
 ANCHORS_PER_DIGIT = 300
-# Heads on float16-weight features against the float32 Keras graph: a few thousandths.
+# Heads on int8-weight features against the float32 Keras graph: a few thousandths.
 MAX_PROBABILITY_GAP = 0.02
 
 
