@@ -538,9 +538,7 @@ def _render_grey_like_mnist(flat: np.ndarray, mask: np.ndarray) -> np.ndarray:
     # The resized picture's pixel centres sit at (i + 0.5) / factor - 0.5 in the original.
     centre_row = (float(rows.mean()) + 0.5) * factor - 0.5
     centre_col = (float(cols.mean()) + 0.5) * factor - 0.5
-    shift = np.float32([[1, 0, MNIST_CENTRE[1] - centre_col], [0, 1, MNIST_CENTRE[0] - centre_row]])
-    placed = cv2.warpAffine(small, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR)
-    return np.clip(placed * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return _place(small, centre_row, centre_col)
 
 
 def _crop_to_ink(mask: np.ndarray) -> np.ndarray:
@@ -584,6 +582,12 @@ def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
     total = float(digit.sum())
     centre_row = float(digit.sum(axis=1) @ np.arange(digit.shape[0])) / total
     centre_col = float(digit.sum(axis=0) @ np.arange(digit.shape[1])) / total
+    return _place(digit, centre_row, centre_col)
+
+
+def _place(digit: np.ndarray, centre_row: float, centre_col: float) -> np.ndarray:
+    """The 0..1 ``digit`` in the 28x28 field, its point (centre_row, centre_col) at MNIST's
+    centre, as uint8."""
     shift = np.float32([[1, 0, MNIST_CENTRE[1] - centre_col], [0, 1, MNIST_CENTRE[0] - centre_row]])
     placed = cv2.warpAffine(digit, shift, (SIZE, SIZE), flags=cv2.INTER_LINEAR)
     return np.clip(placed * 255.0 + 0.5, 0, 255).astype(np.uint8)
