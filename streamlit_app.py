@@ -1,4 +1,4 @@
-"""digitrec's web page: draw, upload or photograph a digit and see what the model reads.
+"""digitrec's web page: draw, upload or photograph a digit or a number and see what is read.
 
 Run with ``streamlit run streamlit_app.py``. This file is layout and widgets only: decoding,
 preprocessing and the model all live in :mod:`digitrec`, so the page shows exactly what the
@@ -19,9 +19,11 @@ from digitrec import (
     FeedbackError,
     FeedbackStore,
     ImageError,
+    NumberResult,
     PersonalModelError,
     Recognizer,
     Result,
+    draw_number,
     personal_path,
 )
 
@@ -37,10 +39,19 @@ SOURCE_LABELS = {
     CAMERA: ":material/photo_camera: Camera",
 }
 
+ONE_DIGIT, NUMBER = "One digit", "A number"
+MODE_LABELS = {
+    ONE_DIGIT: ":material/looks_one: One digit",
+    NUMBER: ":material/pin: A number",
+}
+
 # 280 px is MNIST's 28 px times ten: it fits a 320 px phone screen with the page's margins
 # and still leaves room for a finger. A 20 px brush gives strokes as thick, relative to the
 # digit, as MNIST's pen.
 CANVAS_SIZE = 280
+# For numbers, a strip as wide as the page's column (704 px) allows: eight digits of about
+# 60 px, four of 150 px. Narrower screens show it zoomed out (NUMBER_CANVAS_ZOOM).
+NUMBER_CANVAS = (640, 240)
 BRUSH_DEFAULT, BRUSH_MIN, BRUSH_MAX = 20, 8, 40
 
 UPLOAD_TYPES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
@@ -48,6 +59,15 @@ HIGHLIGHT, MUTED = "#e4572e", "#9aa5b1"
 PHONE_WIDTH_PX = 640  # Streamlit stacks st.columns at this width and below
 
 log = logging.getLogger("digitrec.app")
+
+# The wide canvas is zoomed out to fit narrow screens (the page's column is the screen less
+# 2 x 16 px of margin); the canvas maps the pointer through its on-screen size, so drawing
+# still lands under the finger.
+NUMBER_CANVAS_ZOOM = "\n".join(
+    f"@media (width < {below}px) {{ .st-key-number-canvas "
+    f'[data-testid="stBidiComponentIsolated"] {{ zoom: {zoom}; }} }}'
+    for below, zoom in ((672, 0.82), (560, 0.67), (460, 0.54), (380, 0.45), (320, 0.4))
+)
 
 # The model's 28x28 input is shown enlarged; pixelated rendering keeps its pixels sharp
 # instead of letting the browser blur them. The big digit is the page's answer.
@@ -78,6 +98,9 @@ PAGE_CSS = f"""
     font-size: 1.75rem; padding: 0 0 0.5rem;
   }}
 }}
+.st-key-number-read [data-testid="stMetricValue"] {{ font-size: 3.5rem; line-height: 1.1; }}
+.st-key-number-inputs img {{ image-rendering: pixelated; image-rendering: crisp-edges; }}
+{NUMBER_CANVAS_ZOOM}
 </style>
 """
 
@@ -103,15 +126,27 @@ def pages() -> list[st.Page]:
 
 
 def recognize_page() -> None:
-    """Input on the left, the answer on the right; on phones the answer line above the input."""
+    """Where the writing comes from and what to read in it, then the input and the answer."""
     st.html(PAGE_CSS)
-    st.title("Recognize a handwritten digit")
+    number = st.session_state.get("mode") == NUMBER
+    st.title("Recognize a handwritten number" if number else "Recognize a handwritten digit")
     recognizer = load_recognizer_or_explain()
     if recognizer is None:
         return
     store = feedback_store_or_none()
     recognizer = model_switch(store) or recognizer
-    source = source_picker()
+    with st.container(horizontal=True, gap="medium"):
+        number = mode_picker() == NUMBER
+        source = source_picker(number)
+    if number:
+        number_page(recognizer, source)
+    else:
+        digit_page(recognizer, source, store)
+    guide(number)
+
+
+def digit_page(recognizer: Recognizer, source: str, store: FeedbackStore | FeedbackError) -> None:
+    """Input on the left, the answer on the right; on phones the answer line above the input."""
     phone_answer = st.container(key="answer-line")  # filled once the input has been read
     left, right = st.columns(2, gap="medium")
     with left:
@@ -122,7 +157,15 @@ def recognize_page() -> None:
             correction(store, source, image, result)
     with phone_answer:
         answer_line(source, image, result)
-    guide()
+
+
+def number_page(recognizer: Recognizer, source: str) -> None:
+    """The wide input, then the number read, where each digit was found and how surely."""
+    phone_answer = st.container(key="answer-line")
+    image, label = NUMBER_INPUTS[source]()
+    result = show_number(recognizer, source, image, label)
+    with phone_answer:
+        number_line(source, image, result)
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -227,10 +270,10 @@ def save_correction(
     st.session_state["feedback-saved"] = (fingerprint, label)
 
 
-def source_picker() -> str:
+def source_picker(number: bool = False) -> str:
     """Where the digit comes from: drawn here, an uploaded file, or the device's camera."""
     choice = st.segmented_control(
-        "Where is your digit?",
+        "Where is your number?" if number else "Where is your digit?",
         list(SOURCE_LABELS),
         default=DRAW,
         format_func=SOURCE_LABELS.get,
@@ -240,8 +283,34 @@ def source_picker() -> str:
     return choice or DRAW
 
 
+def mode_picker() -> str:
+    """What to read: one digit (the whole picture is one digit) or a number of several."""
+    choice = st.segmented_control(
+        "What is to be read?",
+        list(MODE_LABELS),
+        default=ONE_DIGIT,
+        format_func=MODE_LABELS.get,
+        required=True,
+        key="mode",
+    )
+    return choice or ONE_DIGIT
+
+
 def drawn_digit() -> tuple[Any, str]:
-    """The canvas (white ink on black, like MNIST), a Clear button and the brush width.
+    """The square canvas for one digit, a Clear button and the brush width."""
+    return drawing(CANVAS_SIZE, CANVAS_SIZE, canvas_key()), "your drawing"
+
+
+def drawn_number() -> tuple[Any, str]:
+    """The wide canvas for a number, a Clear button and the brush width."""
+    with st.container(key="number-canvas"):
+        image = drawing(*NUMBER_CANVAS, canvas_key("number-canvas"))
+    return image, "your drawing"
+
+
+def drawing(width: int, height: int, key: str) -> Any:
+    """A canvas (white ink on black, like MNIST), a Clear button and the brush width; returns
+    the drawing (RGBA), None before the first stroke.
 
     The brush slider sits below the canvas so that on a phone the canvas and the answer
     above it fit on one screen; its value is read from session state to size the brush.
@@ -253,38 +322,52 @@ def drawn_digit() -> tuple[Any, str]:
         stroke_width=st.session_state.get("brush", BRUSH_DEFAULT),
         stroke_color="#FFFFFF",
         background_color="#000000",
-        width=CANVAS_SIZE,
-        height=CANVAS_SIZE,
+        width=width,
+        height=height,
         drawing_mode="freedraw",
         update_streamlit=True,
         return_image_data=True,
-        key=canvas_key(),
+        key=key,
     )
     st.button("Clear", icon=":material/delete:", on_click=clear_canvas, key="clear")
     st.slider("Brush width", BRUSH_MIN, BRUSH_MAX, BRUSH_DEFAULT, step=2, key="brush")
     st.caption("Undo and redo: hover over or tap the canvas's top-right corner.")
-    return canvas.image_data, "your drawing"
+    return canvas.image_data
 
 
-def canvas_key() -> str:
-    """The canvas's widget key; a new key gives a fresh, empty canvas."""
-    return f"canvas-{st.session_state.get('canvas_generation', 0)}"
+def canvas_key(name: str = "canvas") -> str:
+    """A canvas's widget key; a new key gives a fresh, empty canvas."""
+    return f"{name}-{st.session_state.get('canvas_generation', 0)}"
 
 
 def clear_canvas() -> None:
-    """Drop the drawing by giving the canvas a new key (its old state goes with the old key)."""
+    """Drop the drawings by giving the canvases new keys (old states go with the old keys)."""
     st.session_state.pop(canvas_key(), None)
+    st.session_state.pop(canvas_key("number-canvas"), None)
     st.session_state["canvas_generation"] = st.session_state.get("canvas_generation", 0) + 1
 
 
 def uploaded_digit() -> tuple[Any, str]:
     """An image file of one digit: any type is let through so that we can say what is wrong."""
-    upload = st.file_uploader(
+    return uploaded(
         f"Upload a photo or scan of one digit ({UPLOAD_TYPES})",
-        key="upload",
-        help="Phone photos are turned upright automatically. One digit per image; "
+        "Phone photos are turned upright automatically. One digit per image; "
         "it need not fill the frame.",
     )
+
+
+def uploaded_number() -> tuple[Any, str]:
+    """An image file of a number written on one line."""
+    return uploaded(
+        f"Upload a photo or scan of a number ({UPLOAD_TYPES})",
+        "Phone photos are turned upright automatically. The digits of one number, on one "
+        "line; ruled lines, slant and a trailing dot are fine.",
+    )
+
+
+def uploaded(label: str, help: str) -> tuple[Any, str]:
+    """The uploaded file's bytes and name, or (None, "") before an upload."""
+    upload = st.file_uploader(label, key="upload", help=help)
     if upload is None:
         return None, ""
     return upload.getvalue(), upload.name
@@ -292,7 +375,16 @@ def uploaded_digit() -> tuple[Any, str]:
 
 def photographed_digit() -> tuple[Any, str]:
     """A photo from the device's camera of one written digit."""
-    photo = st.camera_input("Take a photo of one digit written on paper", key="camera")
+    return photographed("Take a photo of one digit written on paper")
+
+
+def photographed_number() -> tuple[Any, str]:
+    """A photo from the device's camera of a number written on paper."""
+    return photographed("Take a photo of a number written on paper")
+
+
+def photographed(label: str) -> tuple[Any, str]:
+    photo = st.camera_input(label, key="camera")
     if photo is None:
         return None, ""
     return photo.getvalue(), "the photo"
@@ -304,10 +396,22 @@ INPUTS: dict[str, Callable[[], tuple[Any, str]]] = {
     CAMERA: photographed_digit,
 }
 
+NUMBER_INPUTS: dict[str, Callable[[], tuple[Any, str]]] = {
+    DRAW: drawn_number,
+    UPLOAD: uploaded_number,
+    CAMERA: photographed_number,
+}
+
 PROMPTS = {
     DRAW: "Draw a digit (0–9) on the black square. The answer appears after every stroke.",
     UPLOAD: f"Upload an image of one handwritten digit ({UPLOAD_TYPES}).",
     CAMERA: "Take a photo of one handwritten digit.",
+}
+
+NUMBER_PROMPTS = {
+    DRAW: "Write a number on the black strip, digits side by side. It is read after every stroke.",
+    UPLOAD: f"Upload an image of a handwritten number ({UPLOAD_TYPES}).",
+    CAMERA: "Take a photo of a handwritten number.",
 }
 
 
@@ -364,8 +468,13 @@ def answer_line(source: str, image: Any, result: Result | None) -> None:
 
 def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
     """Recognize ``image``, turning every failure into a message instead of a stack trace."""
+    return safely(recognizer.recognize, image, label)
+
+
+def safely(read: Callable[..., Any], image: Any, label: str) -> Any:
+    """``read(image, name=label)``, or None with a message when the image cannot be read."""
     try:
-        return recognizer.recognize(image, name=label)
+        return read(image, name=label)
     except ImageError as err:
         message = str(err)
         st.error(f"{message[:1].upper()}{message[1:]}.", icon=":material/error:")
@@ -376,6 +485,90 @@ def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
             icon=":material/error:",
         )
     return None
+
+
+def show_number(recognizer: Recognizer, source: str, image: Any, label: str) -> NumberResult | None:
+    """The prompt, an error, or the number read in the image, which it returns."""
+    if image is None:
+        st.info(NUMBER_PROMPTS[source], icon=":material/info:")
+        return None
+    result = safely(recognizer.read_number, image, label)
+    if result is None:
+        if source == UPLOAD:
+            megapixels = MAX_PIXELS // 1_000_000
+            st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
+        return None
+    if not result.found:
+        if result.note:
+            st.warning(f"No number read: {result.note}.")
+        elif source == DRAW:
+            st.info(NUMBER_PROMPTS[DRAW], icon=":material/info:")
+        else:
+            st.warning(
+                "No number found in this image. Make sure the digits are clearly visible, "
+                "dark on a light background or light on a dark one."
+            )
+        return result
+    if result.unsure:
+        guesses = ", ".join(
+            f"the {ordinal(i + 1)} ({d.digit}, {d.confidence:.0%})"
+            for i, d in enumerate(result.digits)
+            if d.unsure
+        )
+        st.warning(f"Not sure of every digit: {guesses} may be wrong (in orange below).")
+    if result.note:
+        st.info(f"Note: {result.note}.", icon=":material/info:")
+    number_read(result)
+    digits_found(image, label, result)
+    return result
+
+
+def number_read(result: NumberResult) -> None:
+    """The number, large, with how sure the model is of its least sure digit."""
+    with st.container(horizontal=True, gap="large", key="prediction"):
+        with st.container(key="number-read", width="content"):
+            st.metric("Number read", result.number)
+        with st.container(key="number-confidence", width="content"):
+            st.metric("Least sure digit", result.confidence_text)
+
+
+def digits_found(image: Any, label: str, result: NumberResult) -> None:
+    """The picture with a box round each digit and its confidence, then what the model saw."""
+    st.image(
+        draw_number(image, result, label),
+        caption="Where each digit was found, and how sure the model is of it",
+    )
+    with st.container(horizontal=True, key="number-inputs"):
+        for digit in result.digits:
+            st.image(digit.processed, width=56, caption=f"{digit.digit}")
+    st.caption("What the model saw of each digit (28 × 28 pixels)")
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+NUMBER_SHORT_PROMPTS = {
+    DRAW: "Write a number below; it shows here.",
+    UPLOAD: "Upload a number below; it shows here.",
+    CAMERA: "Take a photo below; the number shows here.",
+}
+
+
+def number_line(source: str, image: Any, result: NumberResult | None) -> None:
+    """Phones only: the number and whether every digit is sure, in one line above the input."""
+    if image is not None and result is None:
+        st.markdown("This image could not be read: see below.")
+    elif result is None or (not result.found and source == DRAW and not result.note):
+        st.markdown(NUMBER_SHORT_PROMPTS[source])
+    elif not result.found:
+        st.markdown("No number found in this image: see below.")
+    elif result.unsure:
+        st.markdown(f"Maybe **{result.number}** · some digits are guesses")
+    else:
+        st.markdown(f"**{result.number}** · every digit sure")
 
 
 def no_digit_found(source: str) -> None:
@@ -454,25 +647,41 @@ def model_input(result: Result) -> None:
         st.image(result.processed, width=140, caption="What the model saw (28 × 28 pixels)")
 
 
-def guide() -> None:
+def guide(number: bool = False) -> None:
     """Short advice and honest limits, for people who wonder why a digit was misread."""
     st.divider()
     tips, limits = st.columns(2, gap="medium")
     with tips:
         st.subheader("How to get the best result")
-        st.markdown(
-            "- Draw **one** digit, large, filling most of the square.\n"
-            "- Write the way you always do, with a thin pen or a thick one.\n"
-            "- For photos: dark ink on paper, good light. The digit need not fill the frame, "
-            "but keep other writing out of the picture: it can be read as ink."
-        )
+        if number:
+            st.markdown(
+                "- Write the digits **side by side on one line**, each about as tall as the "
+                "others, with a little space between them.\n"
+                "- Digits that touch are cut apart, but less surely than digits with a gap.\n"
+                "- For photos: dark ink on paper, good light; ruled lines, slant and a "
+                "trailing dot are fine. Keep other writing out of the picture."
+            )
+        else:
+            st.markdown(
+                "- Draw **one** digit, large, filling most of the square.\n"
+                "- Write the way you always do, with a thin pen or a thick one.\n"
+                "- For photos: dark ink on paper, good light. The digit need not fill the "
+                "frame, but keep other writing out of the picture: it can be read as ink."
+            )
     with limits:
         st.subheader("What this can and cannot do")
+        reads = (
+            "- It reads the digits 0 to 9 of **one number** on one line, left to right — not "
+            "letters, signs or decimal points (dots are left out).\n"
+            if number
+            else "- It reads **one** digit, 0 to 9, per image; for several digits choose "
+            "**A number** above. Not letters or symbols.\n"
+        )
         st.markdown(
             "- It reads the usual ways of writing digits, European and American: 1s with a "
             "flag or a base, crossed 7s, slashed zeros, open 4s, one-stroke 9s.\n"
-            "- It reads **one** digit, 0 to 9, per image — not numbers, letters or symbols.\n"
-            "- Anything with ink in it is read as *some* digit; a low confidence means it is "
+            + reads
+            + "- Anything with ink in it is read as *some* digit; a low confidence means it is "
             "guessing."
         )
 

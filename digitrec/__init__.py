@@ -4,8 +4,10 @@
 >>> rec = Recognizer.load()
 >>> result = rec.recognize("digit.jpg")
 >>> result.digit, result.confidence
+>>> rec.read_number("cheque.jpg").number
 """
 
+from digitrec.annotate import draw_number
 from digitrec.feedback import FeedbackError, FeedbackStore, Sample
 from digitrec.imageio import MAX_PIXELS, ImageError
 from digitrec.personal import (
@@ -16,7 +18,7 @@ from digitrec.personal import (
     personal_card,
     personal_path,
 )
-from digitrec.recognizer import Recognizer, Result
+from digitrec.recognizer import NumberDigit, NumberResult, Recognizer, Result
 
 __all__ = [
     "MAX_PIXELS",
@@ -24,10 +26,13 @@ __all__ = [
     "FeedbackStore",
     "FineTuneReport",
     "ImageError",
+    "NumberDigit",
+    "NumberResult",
     "PersonalModelError",
     "Recognizer",
     "Result",
     "Sample",
+    "draw_number",
     "forget_personal_model",
     "learn_handwriting",
     "personal_card",

@@ -1,6 +1,7 @@
 """Command line: ``python -m digitrec predict|evaluate|compare``.
 
-predict prints one result per input, in input order, and keeps going past bad files:
+predict prints one result per input (a digit, or with --number a number), in input order,
+and keeps going past bad files:
 exit status 0 when every file was read, 1 when any file gave an error, 2 on bad usage.
 """
 
@@ -37,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(read in name order)",
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict.add_argument(
+        "--number",
+        action="store_true",
+        help="read a number of several digits in each image (e.g. 2024), not one digit",
+    )
     predict.add_argument(
         "--model", type=Path, default=None, help="a .tflite model (default: the shipped one)"
     )
@@ -137,7 +143,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export-features":
             return export_features(args.keras, args.out, args.data)
         if args.command == "predict":
-            return predict(args.files, as_json=args.json, model=args.model, workers=args.workers)
+            return predict(
+                args.files,
+                as_json=args.json,
+                model=args.model,
+                workers=args.workers,
+                number=args.number,
+            )
         return evaluate(model=args.model, data_dir=args.data, workers=args.workers)
     except (FileNotFoundError, RuntimeError, ValueError) as exc:  # say what to do
         print(f"error: {exc}", file=sys.stderr)
@@ -151,25 +163,31 @@ def predict(
     as_json: bool = False,
     model: Path | None = None,
     workers: int | None = None,
+    number: bool = False,
 ) -> int:
-    """Print the digit read in each image file (folders: their image files, by name)."""
+    """Print the digit (or with ``number`` the number) read in each image file (folders:
+    their image files, by name)."""
     from digitrec.recognizer import Recognizer
 
     recognizer = Recognizer.load(model)
     files = image_files(paths)
+    # Digits are made MNIST-like, numbers segmented, in worker processes; the model reads
+    # a whole chunk in one call here.
+    read = recognizer.read_segmented if number else recognizer.classify
+    show = _print_number if number else _print_result
     failed = False
     start = 0
-    for outcomes in _prepared_chunks(files, workers):
+    for outcomes in _prepared_chunks(files, workers, number):
         names = files[start : start + len(outcomes)]
         start += len(outcomes)
         readable = [i for i, outcome in enumerate(outcomes) if not isinstance(outcome, str)]
-        results = iter(recognizer.classify([outcomes[i] for i in readable]))  # one model call
+        results = iter(read([outcomes[i] for i in readable]))  # one model call
         for name, outcome in zip(names, outcomes):
             if isinstance(outcome, str):
                 failed = True
                 _print_error(name, outcome, as_json)
             else:
-                _print_result(name, next(results), as_json)
+                show(name, next(results), as_json)
     return 1 if failed else 0
 
 
@@ -193,29 +211,35 @@ def image_files(paths: Sequence[str]) -> list[str]:
     return files
 
 
-def _prepared_chunks(
-    files: Sequence[str], workers: int | None
-) -> Iterator[list[np.ndarray | str | None]]:
-    """Per chunk of files, in input order: each 28x28 digit (None: blank) or error message."""
+def _prepared_chunks(files: Sequence[str], workers: int | None, number: bool = False) -> Iterator:
+    """Per chunk of files, in input order: each file prepared for the model (a 28x28 digit,
+    None when blank; or a number's :class:`~digitrec.segment.Segmentation`), or the error."""
     chunks = [list(files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
-    yield from imap_chunks(_prepare_chunk, chunks, workers)
+    yield from imap_chunks(_segment_chunk if number else _prepare_chunk, chunks, workers)
 
 
 def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
     from digitrec.recognizer import prepare
 
-    out: list[np.ndarray | str | None] = []
-    for name in files:
-        if Path(name).is_dir():
-            out.append(f"no image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {name}")
-            continue
-        try:
-            out.append(prepare(name, name))
-        except ImageError as exc:
-            out.append(str(exc))
-        except Exception as exc:  # never a stack trace for one bad file; the rest go on
-            out.append(f"cannot process {name}: {type(exc).__name__}: {exc}")
-    return out
+    return [_or_error(prepare, name) for name in files]
+
+
+def _segment_chunk(files: list[str]) -> list:
+    from digitrec.recognizer import prepare_number
+
+    return [_or_error(prepare_number, name) for name in files]
+
+
+def _or_error(prepare, name: str):
+    """``prepare(name, name)``, or the message that says why the file cannot be read."""
+    if Path(name).is_dir():
+        return f"no image files ({', '.join(IMAGE_SUFFIXES)}) in the folder {name}"
+    try:
+        return prepare(name, name)
+    except ImageError as exc:
+        return str(exc)
+    except Exception as exc:  # never a stack trace for one bad file; the rest go on
+        return f"cannot process {name}: {type(exc).__name__}: {exc}"
 
 
 def _print_result(name: str, result, as_json: bool) -> None:
@@ -234,6 +258,28 @@ def _print_result(name: str, result, as_json: bool) -> None:
     else:
         note = ", unsure" if result.unsure else ""
         print(f"{name}: {result.digit} ({result.confidence_text}{note})")
+
+
+def _print_number(name: str, result, as_json: bool) -> None:
+    if as_json:
+        record = {
+            "file": name,
+            "number": result.number,
+            "digits": [
+                {"digit": d.digit, "confidence": round(d.confidence, 6), "box": list(d.box)}
+                for d in result.digits
+            ],
+            "unsure": result.unsure,
+        }
+        if result.note:
+            record["note"] = result.note
+        print(json.dumps(record))
+    elif result.number is None:
+        print(f"{name}: no number found" + (f" ({result.note})" if result.note else ""))
+    else:
+        digits = ", ".join(f"{d.digit} {d.confidence_text}" for d in result.digits)
+        note = "; unsure" if result.unsure else ""
+        print(f"{name}: {result.number} ({digits}{note})")
 
 
 def _print_error(name: str, message: str, as_json: bool) -> None:

@@ -148,16 +148,10 @@ def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
     """The pipeline proper, for a picture in which the digit is the main thing."""
     if min(grey.shape) < 3:
         return None
-    work, scale_up = _working_copy(grey)
-    noise = _noise_level(grey if scale_up > 1 else work)
-    smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(work.shape, scale_up, noise))
-    small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
-    if _ink_is_dark(small):
-        smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
-    flat = _flatten_background(smooth, small, noise)
-    mask = _ink_mask(flat)
-    if mask is None:
+    found = _find_ink(grey, _working_factor(max(grey.shape)))
+    if found is None:
         return None
+    mask, flat, noise = found
     if noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE:
         return None
     mask = _keep_digit_components(mask)
@@ -165,7 +159,34 @@ def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
         return None
     if noise >= NOISY_LEVEL:
         return _render_grey_like_mnist(flat, mask)
-    return _render_like_mnist(mask)
+    return mask_to_mnist(mask)
+
+
+def ink_mask(grey: np.ndarray, factor: float, stroke_side: int | None = None) -> np.ndarray | None:
+    """The ink of ``grey`` as a 0/1 uint8 mask, at ``factor`` times its size.
+
+    Polarity, noise, smoothing, uneven lighting and Otsu's threshold are handled as for
+    single digits. ``stroke_side`` is the working size's side that the digit spans (its
+    longer side by default; a number's height), which sets the smoothing. None when ink and
+    paper cannot be told apart (blank, uniform, pure noise).
+    """
+    found = _find_ink(grey, factor, stroke_side)
+    return None if found is None else found[0]
+
+
+def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
+    """(ink mask, flattened picture, noise level) at ``factor`` times the size of ``grey``,
+    or None: see :func:`ink_mask`."""
+    work = _scaled_copy(grey, factor)
+    noise = _noise_level(grey if factor > 1 else work)
+    side = max(work.shape) if stroke_side is None else stroke_side
+    smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, noise))
+    small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
+    if _ink_is_dark(small):
+        smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
+    flat = _flatten_background(smooth, small, noise)
+    mask = _ink_mask(flat)
+    return None if mask is None else (mask, flat, noise)
 
 
 def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
@@ -175,18 +196,14 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     a digit that fills much of the picture is returned as the whole picture, and None when
     the picture holds nothing that looks like a digit.
     """
-    factor = LOCATE_SIDE / max(grey.shape)
-    small = _resize(grey, factor, cv2.INTER_AREA)
-    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
-    mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
-    if mask is None:
+    found = search_marks(grey)
+    if found is None:
         return None
-    lines = _draw(_straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
-    mask[lines > 0] = 0
-    box = _digit_box(mask)
+    marks, factor = found
+    box = _digit_box(marks)
     if box is None:
         return None
-    if max(box[2], box[3]) >= WHOLE_PICTURE_SHARE * max(small.shape):
+    if max(box[2], box[3]) >= WHOLE_PICTURE_SHARE * max(marks.shape):
         return grey
     x, y, w, h = (v / factor for v in box)
     # Context around the digit: enough paper for the background estimate and the margin.
@@ -199,6 +216,24 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
         crop = _resize(crop, shrink, cv2.INTER_AREA)
     digit = tuple(round(v * shrink) for v in (x - x0, y - y0, w, h))
     return _paint_over_lines(crop, digit)
+
+
+def search_marks(grey: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The handwriting's marks in a small copy of a large picture, and that copy's scale.
+
+    A 0/1 mask ``LOCATE_SIDE`` pixels on its longer side: strong marks, clear of the
+    picture's rim, ruled lines removed, neither dots nor larger than a digit can be. None
+    when nothing on the picture stands out as ink.
+    """
+    factor = LOCATE_SIDE / max(grey.shape)
+    small = _resize(grey, factor, cv2.INTER_AREA)
+    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
+    mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
+    if mask is None:
+        return None
+    lines = _draw(_straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
+    mask[lines > 0] = 0
+    return _marks_inside(mask), factor
 
 
 def _ink_response(
@@ -270,13 +305,11 @@ def _draw(segments: np.ndarray, shape: tuple[int, ...], width: int) -> np.ndarra
     return lines
 
 
-def _digit_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it.
-
-    Marks reaching the picture's rim (the table's edge, the paper's corner, a cut-off
-    shadow: where the paper's median window is lopsided) are not it, nor dots and specks, nor
-    are marks larger than a digit can be (what is left of a grid whose lines are broken).
-    """
+def _marks_inside(mask: np.ndarray) -> np.ndarray:
+    """The marks that may be handwriting: not those reaching the picture's rim (the table's
+    edge, the paper's corner, a cut-off shadow: where the paper's median window is
+    lopsided), nor dots and specks, nor marks larger than a digit can be (what is left of a
+    grid whose lines are broken)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     height, width = mask.shape
     x, y, w, h = (stats[:, i] for i in range(4))
@@ -285,10 +318,14 @@ def _digit_box(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     inside &= np.maximum(w, h) < LINE_SHARE * max(mask.shape)
     inside &= np.maximum(w, h) >= MIN_DIGIT_SHARE * max(mask.shape)
     inside[0] = False
-    if not inside.any():
+    return inside[labels].astype(np.uint8)
+
+
+def _digit_box(marks: np.ndarray) -> tuple[int, int, int, int] | None:
+    """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it."""
+    if not marks.any():
         return None
-    keep = inside[labels].astype(np.uint8)
-    digit = _keep_digit_components(keep)
+    digit = _keep_digit_components(marks)
     return None if digit is None else cv2.boundingRect(digit)
 
 
@@ -330,18 +367,25 @@ def _margin(shape: tuple[int, ...], box: tuple[int, int, int, int]) -> np.ndarra
     return outside
 
 
-def _working_copy(grey: np.ndarray) -> tuple[np.ndarray, float]:
-    side = max(grey.shape)
+def _working_factor(side: int) -> float:
+    """Scale factor that brings a digit picture's longer side into the working range."""
     if side > WORK_MAX_SIDE:
-        factor = WORK_MAX_SIDE / side
+        return WORK_MAX_SIDE / side
+    if side < WORK_MIN_SIDE:
+        return WORK_MIN_SIDE / side
+    return 1.0
+
+
+def _scaled_copy(grey: np.ndarray, factor: float) -> np.ndarray:
+    """``grey`` (uint8) at ``factor`` times its size, as float32 in 0..1."""
+    if factor < 1:
         # Area averaging only pays off for real reductions; it is slow for slight ones.
         interpolation = cv2.INTER_AREA if factor < 0.6 else cv2.INTER_LINEAR
         # Shrinking the 8-bit image first keeps the large input out of float arithmetic.
-        return _as_unit_float(_resize(grey, factor, interpolation)), factor
-    if side < WORK_MIN_SIDE:
-        factor = WORK_MIN_SIDE / side
-        return _resize(_as_unit_float(grey), factor, cv2.INTER_LINEAR), factor
-    return _as_unit_float(grey), 1.0
+        return _as_unit_float(_resize(grey, factor, interpolation))
+    if factor > 1:
+        return _resize(_as_unit_float(grey), factor, cv2.INTER_LINEAR)
+    return _as_unit_float(grey)
 
 
 def _as_unit_float(grey: np.ndarray) -> np.ndarray:
@@ -369,11 +413,11 @@ def _noise_level(image: np.ndarray) -> float:
     return 1.4826 * float(np.median(deviation)) / 255.0
 
 
-def _blur_sigma(shape: tuple[int, ...], scale_up: float, noise: float) -> float:
-    # Enough to smooth strokes at the working size; for an enlarged tiny image, about 0.7 of
-    # its original pixels, which is where its noise lives. Noisier images are smoothed more
-    # (noise 0.12, MNIST with sigma 0.5 added, gives ~1.7x).
-    base = max(1.0, max(shape) / 160.0, 0.7 * scale_up if scale_up > 1 else 0.0)
+def _blur_sigma(side: int, scale_up: float, noise: float) -> float:
+    # Enough to smooth strokes at the working size (``side``: what the digit spans); for an
+    # enlarged tiny image, about 0.7 of its original pixels, which is where its noise lives.
+    # Noisier images are smoothed more (noise 0.12, MNIST with sigma 0.5 added, gives ~1.7x).
+    base = max(1.0, side / 160.0, 0.7 * scale_up if scale_up > 1 else 0.0)
     return base * (1.0 + 6.0 * noise)
 
 
@@ -511,7 +555,9 @@ def _union(a, b) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
-def _render_like_mnist(mask: np.ndarray) -> np.ndarray:
+def mask_to_mnist(mask: np.ndarray) -> np.ndarray:
+    """One digit's 0/1 ink mask, any size, as MNIST draws it: stroke width in MNIST's range,
+    longer side 20 px, centre of mass at the centre of a 28x28 uint8 image."""
     crop = _normalise_stroke_width(_crop_to_ink(mask))
     crop = _crop_to_ink(crop).astype(np.float32)
     factor = BOX / max(crop.shape)

@@ -11,6 +11,7 @@ import numpy as np
 from digitrec.imageio import ImageSource, load_grey
 from digitrec.interpreter import DigitClassifier
 from digitrec.preprocess import to_mnist
+from digitrec.segment import Segmentation, decode, segment
 
 # Below this probability the answer is shown as a guess. Measured with the shipped model by
 # bench/low_confidence.py: on the 6,000-digit MNIST validation split 99.5% of answers are
@@ -58,12 +59,67 @@ class Result:
 NOTHING_FOUND = Result(digit=None, confidence=0.0, probabilities=None, processed=None)
 
 
+@dataclass(frozen=True)
+class NumberDigit(Result):
+    """One digit of a number: what :class:`Result` holds, and where it was found.
+
+    ``box`` is (x, y, width, height) in the pixels of the picture given (after any EXIF
+    turn). A digit of a number is always found, so ``digit`` is never None here.
+    """
+
+    box: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class NumberResult:
+    """What the recognizer read in a picture of a number.
+
+    ``number`` is the digits as a string ("2024"; leading zeros kept), or None when no digit
+    was found. ``digits`` are the digits, left to right. ``marks`` counts the digit-sized
+    marks seen; ``note`` says why nothing was read when there was something to see (a page
+    of writing, say).
+    """
+
+    number: str | None
+    digits: tuple[NumberDigit, ...]
+    marks: int = 0
+    note: str | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.number is not None
+
+    @property
+    def unsure(self) -> bool:
+        """Some digit is a guess: the number as a whole should not be trusted."""
+        return any(digit.unsure for digit in self.digits)
+
+    @property
+    def confidence(self) -> float:
+        """How sure the model is of the whole number: its least sure digit (0 when none)."""
+        return min((digit.confidence for digit in self.digits), default=0.0)
+
+    @property
+    def confidence_text(self) -> str:
+        """:attr:`confidence` as :attr:`Result.confidence_text` writes it."""
+        least = min(self.digits, key=lambda digit: digit.confidence, default=NOTHING_FOUND)
+        return least.confidence_text
+
+
 def prepare(source: ImageSource, name: str | None = None) -> np.ndarray | None:
     """Decode ``source`` and make it MNIST-like: a 28x28 uint8 image, or None if blank.
 
     Raises :class:`digitrec.ImageError` when the input is not a usable image.
     """
     return to_mnist(load_grey(source, name))
+
+
+def prepare_number(source: ImageSource, name: str | None = None) -> Segmentation:
+    """Decode ``source`` and find the candidate digits of the number in it.
+
+    Raises :class:`digitrec.ImageError` when the input is not a usable image.
+    """
+    return segment(load_grey(source, name))
 
 
 class Recognizer:
@@ -105,6 +161,37 @@ class Recognizer:
         """The model's raw outputs for prepared digits: (N, 28, 28) uint8 -> (N, 10) floats,
         in one model call (what scoring on MNIST uses)."""
         return self._classifier.probabilities(digits)
+
+    def read_number(self, image: ImageSource, name: str | None = None) -> NumberResult:
+        """Read the handwritten number in one image: its digits, left to right.
+
+        The digits are found by :mod:`digitrec.segment` (broken digits joined, touching
+        ones cut apart, specks and trailing dots left out) and read by the model in one call.
+        Accepts what :meth:`recognize` does; ``name`` is how error messages refer to it.
+        """
+        return self.read_segmented([prepare_number(image, name)])[0]
+
+    def read_segmented(self, segmentations: Sequence[Segmentation]) -> list[NumberResult]:
+        """Numbers for already segmented pictures, their candidates read in one model call."""
+        candidates = [c.processed for s in segmentations for c in s.candidates]
+        results = iter(self.classify(candidates))
+        numbers = []
+        for segmentation in segmentations:
+            read = [next(results) for _ in segmentation.candidates]
+            chosen = decode(segmentation, [r.digit for r in read], [r.confidence for r in read])
+            digits = tuple(
+                NumberDigit(
+                    digit=read[k].digit,
+                    confidence=read[k].confidence,
+                    probabilities=read[k].probabilities,
+                    processed=read[k].processed,
+                    box=segmentation.candidates[k].box,
+                )
+                for k in chosen
+            )
+            number = "".join(str(d.digit) for d in digits) or None
+            numbers.append(NumberResult(number, digits, segmentation.marks, segmentation.note))
+        return numbers
 
     def classify(self, processed: Sequence[np.ndarray | None]) -> list[Result]:
         """Results for already prepared 28x28 digits (None entries mean "no digit")."""

@@ -132,14 +132,15 @@ def draw(page, digit: int, shift: int = 0) -> float:
     return draw_strokes(page, [[(x + shift, y) for x, y in stroke] for stroke in STROKES[digit]])
 
 
-def draw_strokes(page, strokes: list[list[tuple[int, int]]]) -> float:
-    """Draw ``strokes`` (canvas pixels) on the page's canvas with a Playwright ``page``'s
-    mouse; returns the ``time.perf_counter()`` of the last mouse release."""
+def draw_strokes(page, strokes: list[list[tuple[int, int]]], width: int = CANVAS) -> float:
+    """Draw ``strokes`` (canvas pixels) on the page's canvas, ``width`` px wide unzoomed,
+    with a Playwright ``page``'s mouse; returns the ``time.perf_counter()`` of the last
+    mouse release."""
     layer = page.locator(DRAWING_LAYER)
     layer.scroll_into_view_if_needed()
     box = layer.bounding_box()
     assert box is not None
-    scale = box["width"] / CANVAS
+    scale = box["width"] / width
     released = time.perf_counter()
     for stroke in strokes:
         (x0, y0), *rest = stroke

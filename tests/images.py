@@ -8,6 +8,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from digitrec.training import number_renders
+from digitrec.training.pen_replay import PenDigit
+from digitrec.training.renders import STROKES
+
 
 def drawn_digit(label: int, size: int = 280, thickness: int = 22, scale: float = 7.0) -> np.ndarray:
     """A digit drawn in white with a thick round pen on black, like the canvas (grey)."""
@@ -23,3 +27,42 @@ def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array, mode).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def pen(label: int, strokes=None, style: int = 0) -> PenDigit:
+    """A digit written in pen strokes (unit box, y down): the hand-made styles by default."""
+    strokes = STROKES[label][style] if strokes is None else strokes
+    return PenDigit(label, "test", "test", tuple(np.asarray(s, np.float64) for s in strokes))
+
+
+def written(digits, seed=0, touching=False, height=120.0, brush=14.0):
+    """The digits written as one number (slant, wobbling baseline, random spacing)."""
+    return number_renders.pen_number(
+        digits, np.random.default_rng(seed), touching=touching, height=height, brush=brush
+    )
+
+
+def number_canvas(number, seed=0) -> np.ndarray:
+    """The number on the page's wide canvas: RGBA, white strokes on opaque black."""
+    return number_renders.on_canvas(number, np.random.default_rng(seed))
+
+
+def number_photo(digits, seed=0, ruled=False) -> bytes:
+    """A JPEG photo of the digits written in pen on paper (no trailing dot)."""
+    number = written([pen(d) for d in digits], seed=seed, height=70, brush=6)
+    return number_renders.on_paper(number, np.random.default_rng(seed), ruled=ruled, dot=False)
+
+
+def page_of_writing(lines: int = 40) -> np.ndarray:
+    """A scanned page of printed text: hundreds of separate marks, none a number."""
+    page = np.full((1600, 1200), 250, np.uint8)
+    words = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "while"]
+    rng = np.random.default_rng(0)
+    for row in range(lines):
+        x = 30
+        while x < 1050:
+            word = words[int(rng.integers(len(words)))]
+            y = 60 + 38 * row
+            cv2.putText(page, word, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 20, 2, cv2.LINE_AA)
+            x += cv2.getTextSize(word, cv2.FONT_HERSHEY_SIMPLEX, 1.0, 2)[0][0] + 25
+    return page

@@ -17,7 +17,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from digitrec import Recognizer, Result
+from digitrec import NumberDigit, NumberResult, Recognizer, Result
 from tests.browser_support import (
     APP,
     ROOT,
@@ -29,6 +29,7 @@ from tests.browser_support import (
     png_bytes,
 )
 from tests.conftest import missing
+from tests.images import number_canvas, number_photo, page_of_writing, pen, written
 
 if not (ROOT / "models" / "digitrec_cnn.tflite").exists():
     missing("models/digitrec_cnn.tflite is missing: train it with `python train.py`")
@@ -343,7 +344,8 @@ def test_guide_names_the_styles_it_reads_and_what_it_cannot():
     assert "thick" in guide and "thin" in guide
     assert "need not fill the frame" in guide
     assert "**one** digit, 0 to 9, per image" in guide
-    assert "not numbers, letters or symbols" in guide
+    assert "for several digits choose **A number**" in guide
+    assert "Not letters or symbols" in guide
     assert "low confidence means it is guessing" in guide
     for old_advice in ("plain way", "without a crossbar", "single stroke", "MNIST", "1990s"):
         assert old_advice not in guide, old_advice
@@ -356,3 +358,99 @@ def test_low_confidence_is_said_plainly():
     assert "41%" in at.warning[0].value
     assert predicted(at) == "4"
     assert "**9** (40.0%)" in " ".join(md.value for md in at.markdown)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def number_mode(at: AppTest | None = None) -> AppTest:
+    at = at or start()
+    at.segmented_control(key="mode").set_value("A number").run()
+    return at
+
+
+def write(at: AppTest, image: np.ndarray | None) -> AppTest:
+    """Put ``image`` on the wide number canvas as if it had just been drawn, and rerun."""
+    at.session_state["number-canvas-0"] = canvas_state(image)
+    return at.run()
+
+
+def number_read(at: AppTest) -> str:
+    values = {metric.label: metric.value for metric in at.metric}
+    return values["Number read"]
+
+
+def test_number_mode_shows_a_wide_canvas_and_a_prompt():
+    at = number_mode()
+    assert_no_crash(at)
+    assert at.title[0].value == "Recognize a handwritten number"
+    (canvas,) = at.get("bidi_component")
+    spec = json.loads(canvas.proto.json)
+    assert (spec["canvasWidth"], spec["canvasHeight"]) == (640, 240)
+    assert any("Write a number" in info.value for info in at.info)
+    assert answer_line(at) == "Write a number below; it shows here."
+    assert not at.metric
+
+
+def test_a_written_number_is_read_with_boxes_and_each_digit_shown():
+    at = write(number_mode(), number_canvas(written([pen(d) for d in (2, 0, 2, 4)], seed=0)))
+    assert_no_crash(at)
+    assert number_read(at) == "2024"
+    assert answer_line(at) == "**2024** · every digit sure"
+    pictures = [img for node in at.image for img in node.proto.imgs]
+    assert "Where each digit was found" in pictures[0].caption
+    assert [img.caption for img in pictures[1:]] == ["2", "0", "2", "4"]  # what the model saw
+    assert not at.warning
+
+
+def test_an_uploaded_photo_of_a_number_is_read():
+    at = number_mode()
+    at.segmented_control(key="source").set_value("Upload").run()
+    photo = number_photo((7, 3, 1), seed=1)
+    at.file_uploader(key="upload").upload("number.jpg", photo, "image/jpeg").run()
+    assert_no_crash(at)
+    assert number_read(at) == "731"
+
+
+def test_number_mode_explains_bad_files_blank_pictures_and_pages_of_writing():
+    at = number_mode()
+    at.segmented_control(key="source").set_value("Upload").run()
+    at.file_uploader(key="upload").upload("notes.txt", b"milk, eggs", "text/plain").run()
+    assert_no_crash(at)
+    assert "not an image" in at.error[0].value.lower()
+    blank = png_bytes(np.full((200, 600, 3), 240, np.uint8))
+    at.file_uploader(key="upload").upload("blank.png", blank, "image/png").run()
+    assert "No number found" in at.warning[0].value
+    page = png_bytes(np.dstack([page_of_writing()] * 3))
+    at.file_uploader(key="upload").upload("page.png", page, "image/png").run()
+    assert_no_crash(at)
+    assert "page of writing" in at.warning[0].value
+    assert not at.metric
+
+
+def test_an_unsure_digit_is_named_in_the_warning():
+    digits = (
+        NumberDigit(4, 0.97, (0.1,) * 10, np.zeros((28, 28), np.uint8), (10, 10, 40, 80)),
+        NumberDigit(9, 0.41, (0.1,) * 10, np.zeros((28, 28), np.uint8), (60, 10, 40, 80)),
+    )
+    unsure = NumberResult("49", digits, marks=2)
+    with mock.patch.object(Recognizer, "read_number", return_value=unsure):
+        at = write(number_mode(), number_canvas(written([pen(4), pen(9)])))
+    assert_no_crash(at)
+    assert number_read(at) == "49"
+    assert "the 2nd (9, 41%)" in at.warning[0].value
+    assert answer_line(at) == "Maybe **49** · some digits are guesses"
+
+
+def test_clear_empties_the_number_canvas_and_the_modes_switch_back_and_forth():
+    at = write(number_mode(), number_canvas(written([pen(5), pen(8)], seed=2)))
+    assert number_read(at) == "58"
+    at.button(key="clear").click().run()
+    assert_no_crash(at)
+    assert not at.metric
+    assert any("Write a number" in info.value for info in at.info)
+    at.segmented_control(key="mode").set_value("One digit").run()
+    assert at.title[0].value == "Recognize a handwritten digit"
+    assert any("Draw a digit" in info.value for info in at.info)
+    (canvas,) = at.get("bidi_component")
+    assert json.loads(canvas.proto.json)["canvasWidth"] == 280

@@ -54,6 +54,7 @@ except ImportError:
 
 expect = playwright_api.expect
 
+NUMBER_READ = '.st-key-number-read [data-testid="stMetricValue"]'
 CONFIDENCE = '.st-key-confidence [data-testid="stMetricValue"]'
 ANSWER_LINE = ".st-key-answer-line"  # phones: the answer in one line above the canvas
 CHART = '[data-testid="stVegaLiteChart"]'
@@ -122,20 +123,21 @@ def open_page(context, url: str):
     return page
 
 
-def draw_with_finger(page, digit: int) -> None:
-    """Draw ``digit`` with touch events, as a finger on a phone would (Playwright's own
-    touchscreen can only tap, so the strokes go through the DevTools protocol)."""
+def draw_with_finger(page, digit: int, strokes=None, width: int = 280) -> None:
+    """Draw ``digit`` (or ``strokes`` on a canvas ``width`` px wide) with touch events, as a
+    finger on a phone would (Playwright's own touchscreen can only tap, so the strokes go
+    through the DevTools protocol)."""
     layer = page.locator(DRAWING_LAYER)
     box = layer.bounding_box()
     assert box is not None
-    scale = box["width"] / 280
+    scale = box["width"] / width
     touch = page.context.new_cdp_session(page)
 
     def send(kind: str, x: float | None = None, y: float | None = None) -> None:
         points = [] if x is None else [{"x": box["x"] + x * scale, "y": box["y"] + y * scale}]
         touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
 
-    for stroke in STROKES[digit]:
+    for stroke in STROKES[digit] if strokes is None else strokes:
         send("touchStart", *stroke[0])
         for (x0, y0), (x1, y1) in itertools.pairwise(stroke):
             for step in range(1, 16):
@@ -323,3 +325,49 @@ def test_first_run_on_a_desktop_serves_without_a_terminal_prompt(tmp_path):
     finally:
         stop(process)
     assert not (tmp_path / ".streamlit" / "credentials.toml").exists()
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+# "17" written on the number canvas (640 x 240 px): a 1, then a 7 beside it.
+SEVENTEEN = [[(200, 40), (200, 200)], [(270, 45), (370, 45), (300, 200)]]
+
+
+def choose_number_mode(page) -> None:
+    page.locator('[data-testid="stButtonGroup"] button', has_text="A number").click()
+    expect(page.get_by_text("Write a number on the black strip")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(f".st-key-number-canvas {DRAWING_LAYER}")).to_be_visible(timeout=WAIT_MS)
+    page.wait_for_timeout(500)  # the fresh canvas mounts after the rerun's last element
+
+
+def test_writing_a_two_digit_number_on_the_canvas(page):
+    choose_number_mode(page)
+    box = page.locator(DRAWING_LAYER).bounding_box()
+    assert box is not None and round(box["width"]) == 640
+    draw_strokes(page, SEVENTEEN, width=640)
+    expect(page.locator(NUMBER_READ)).to_have_text("17", timeout=WAIT_MS)
+    expect(page.get_by_text("Where each digit was found")).to_be_visible(timeout=WAIT_MS)
+    expect(page.locator(".st-key-number-inputs img")).to_have_count(2)
+    for width in (*WIDTHS, 375, 480, 600, 680):  # the wide canvas zooms out in steps
+        page.set_viewport_size({"width": width, "height": 1200})
+        page.wait_for_timeout(400)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+        main = page.evaluate(MAIN_WIDTHS)
+        assert main["scroll"] <= main["client"], (width, main)
+        canvas = page.locator(DRAWING_LAYER).bounding_box()
+        assert canvas is not None and canvas["x"] + canvas["width"] <= width, (width, canvas)
+
+
+def test_phone_writes_a_number_on_the_zoomed_canvas(phone, screenshots):
+    """At 390 px the wide canvas is zoomed out to fit; a finger's strokes still land where
+    they are drawn, and the number shows in the line above the canvas."""
+    choose_number_mode(phone)
+    box = phone.locator(DRAWING_LAYER).bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    draw_with_finger(phone, 0, strokes=SEVENTEEN, width=640)
+    expect(phone.locator(ANSWER_LINE)).to_have_text("17 · every digit sure", timeout=WAIT_MS)
+    wait_for_whole_rerun(phone)
+    phone.screenshot(path=str(screenshots / "phone-number-390x844.png"))
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    main = phone.evaluate(MAIN_WIDTHS)
+    assert main["scroll"] <= main["client"], main

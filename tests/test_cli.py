@@ -15,6 +15,7 @@ import pytest
 from digitrec import Recognizer, Result
 from digitrec.cli import main
 
+from .images import number_photo
 from .test_imageio import decompression_bomb
 
 
@@ -163,3 +164,54 @@ def test_evaluate_reports_mnist_accuracy(capsys, mnist_test):
     out = capsys.readouterr().out
     accuracy = float(out.split("MNIST test accuracy: ")[1].split("%")[0]) / 100
     assert accuracy >= 0.992  # the shipped model: 99.36%; see test_recognizer
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def number_files(tmp_path_factory, files):
+    """Photos of handwritten numbers (pen strokes on paper, JPEG) beside a blank and a bad file."""
+    folder = tmp_path_factory.mktemp("numbers")
+    numbers = []
+    for seed, digits in enumerate([(2, 0, 2, 4), (7, 1), (3, 8, 5)]):
+        path = folder / f"number{seed}.jpg"
+        path.write_bytes(number_photo(digits, seed))
+        numbers.append((str(path), "".join(map(str, digits))))
+    return {"numbers": numbers, "blank": files["blank"], "bad": files["bad"][0]}
+
+
+def test_number_json_lines(capsys, number_files):
+    paths = [p for p, _ in number_files["numbers"]] + [number_files["blank"], number_files["bad"]]
+    status = main(["predict", "--number", "--json", "--workers", "1", *paths])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert status == 1  # one file was not an image
+    assert [line["file"] for line in lines] == paths
+    for line, (_, label) in zip(lines, number_files["numbers"]):
+        assert set(line) == {"file", "number", "digits", "unsure"}
+        assert line["number"] == label
+        assert [d["digit"] for d in line["digits"]] == [int(c) for c in label]
+        for digit in line["digits"]:
+            assert set(digit) == {"digit", "confidence", "box"}
+            assert 0.0 < digit["confidence"] <= 1.0
+            x, y, w, h = digit["box"]
+            assert all(isinstance(v, int) for v in digit["box"]) and w > 0 and h > 0
+        lefts = [d["box"][0] for d in line["digits"]]
+        assert lefts == sorted(lefts)
+    assert lines[-2] == {
+        "file": number_files["blank"],
+        "number": None,
+        "digits": [],
+        "unsure": False,
+    }
+    assert "not an image" in lines[-1]["error"]
+
+
+def test_number_text_output(capsys, number_files):
+    path, label = number_files["numbers"][0]
+    status = main(["predict", "--number", path, number_files["blank"]])
+    out = capsys.readouterr().out.splitlines()
+    assert status == 0
+    assert out[0].startswith(f"{path}: {label} (")
+    assert out[0].count("%") == len(label)  # each digit's confidence
+    assert out[1] == f"{number_files['blank']}: no number found"

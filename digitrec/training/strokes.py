@@ -39,16 +39,23 @@ def draw(
     extent = np.maximum(high - low, 1e-6)
     scale = min(height / extent[1], 0.9 * size / extent[0])
     offset = np.asarray(centre) - (low + high) / 2 * scale
-    big = np.zeros((size * SUPERSAMPLE, size * SUPERSAMPLE), np.uint8)
+    return render([trace * scale + offset for trace in traces], brush, (size, size))
+
+
+def render(traces: Sequence[np.ndarray], brush: float, shape: tuple[int, int]) -> np.ndarray:
+    """Traces given in pixels ((N, 2) arrays of x, y) drawn white on black with a round
+    brush, anti-aliased: a uint8 image of ``shape`` (height, width)."""
+    height, width = shape
+    big = np.zeros((height * SUPERSAMPLE, width * SUPERSAMPLE), np.uint8)
     thickness = max(1, round(brush * SUPERSAMPLE))
     for trace in traces:
-        xy = np.round((trace * scale + offset) * SUPERSAMPLE * (1 << SHIFT)).astype(np.int32)
+        xy = np.round(np.asarray(trace) * SUPERSAMPLE * (1 << SHIFT)).astype(np.int32)
         if len(xy) == 1 or np.ptp(xy, axis=0).max() == 0:
             radius = max(1, thickness // 2) << SHIFT
             cv2.circle(big, tuple(int(v) for v in xy[0]), radius, 255, -1, cv2.LINE_8, SHIFT)
         else:
             cv2.polylines(big, [xy], False, 255, thickness, cv2.LINE_8, SHIFT)
-    return cv2.resize(big, (size, size), interpolation=cv2.INTER_AREA)
+    return cv2.resize(big, (width, height), interpolation=cv2.INTER_AREA)
 
 
 def canvas_rgba(ink: np.ndarray, transparent: bool) -> np.ndarray:

@@ -1,0 +1,682 @@
+"""Find the digits of a handwritten number: the segmentation behind ``Recognizer.read_number``.
+
+The ink is found as for one digit (:func:`digitrec.preprocess.ink_mask`, and for large
+photos :func:`digitrec.preprocess.search_marks` first), at a size where a digit is about
+a hundred pixels tall. Ruled lines are taken out of it and specks dropped. What is left is
+cut into *atoms*: the connected marks, and wide marks cut again where the ink is thinnest
+across the writing's slant (where two digits touch). A digit is then a run of neighbouring
+atoms: one mark, a broken digit's pieces (a "5" whose bar came loose, a pen that skipped),
+or a piece of a touching pair. Every plausible run is rendered to 28x28 by the same
+:func:`digitrec.preprocess.mask_to_mnist` as single digits; the model reads them all in one
+call, and :func:`decode` picks the reading, left to right, that costs the least: the
+model's doubt about each digit plus what its shape makes unlikely (wider than a digit,
+much shorter than its neighbours, pieces far apart, a cut through much ink). Small marks
+such as a trailing dot may be left out; digit-sized ones cost dearly to leave out.
+
+This is the classic over-segment-then-recognize scheme for handwritten numbers (as in
+cheque and postcode readers), with the shipped CNN as the recognizer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from digitrec.preprocess import _straight_marks, ink_mask, mask_to_mnist, search_marks
+
+# --- the working size ------------------------------------------------------------------------
+# A picture is first looked at with its longer side at most WORK_MAX_SIDE (a long strip or
+# a page stays cheap) and its height at least WORK_MIN_HEIGHT; digits found there smaller
+# than MIN_DIGIT_HEIGHT or larger than MAX_DIGIT_HEIGHT are looked at again, DIGIT_HEIGHT tall.
+WORK_MAX_SIDE = 1024
+WORK_MIN_HEIGHT = 112
+# Pictures larger than this are first searched for the number at a small size (a phone
+# photo of a page); smaller ones (canvases, scans of a field, crops) are read whole.
+SEARCH_SIDE = 1600
+# A digit this tall keeps its detail through the 20x20 box and its cuts stay cheap; small
+# digits are cut out of the original picture again at this height (a 12 MP photo's digit is
+# found at 512 px and read at full resolution).
+DIGIT_HEIGHT = 112
+MIN_DIGIT_HEIGHT = 56
+MAX_DIGIT_HEIGHT = 224
+# Paper kept around the found number when it is cut out, in digit heights.
+CROP_PAD = 0.6
+
+# --- marks ----------------------------------------------------------------------------------
+# Ruled lines: straight marks this many times as long as the picture is high (and at least
+# this share of its width), within this angle of the horizontal.
+LINE_MIN_HEIGHTS = 1.5
+LINE_MIN_WIDTH_SHARE = 0.5
+LINE_MAX_ANGLE = 12.0
+# Vertical rules (a register's columns, a box's sides) are longer than this many digits,
+# or run along this share of a side of the picture, at its edge.
+RULE_MIN_DIGITS = 1.5
+EDGE_RULE_SPAN = 0.9
+# A mark smaller than this share of a digit's height squared is a speck (dust, JPEG, grain).
+SPECK_AREA = 0.002
+# Marks at least this share of a digit's height count as marks the reader reports; more than
+# MAX_MARKS of them is a page of writing, not a number, and is not read digit by digit.
+MARK_SHARE = 0.3
+MAX_MARKS = 40
+
+# --- cuts -----------------------------------------------------------------------------------
+# A mark wider than this many digit heights (along the slant) may be several digits.
+SPLIT_WIDTH = 0.55
+# Cuts are tried every CUT_SAMPLE digit heights across a wide mark, from CUT_MARGIN in from
+# its ends; at most one cut is made per CUT_SPACING of its width (a 1 is that narrow).
+CUT_MARGIN = 0.05
+CUT_SAMPLE = 0.04
+CUT_SPACING = 0.15
+# A cut may bend this far (digit heights) from where it was tried to go round a stroke;
+# each sideways pixel costs this share of crossing an ink pixel.
+CUT_REACH = 0.15
+CUT_STEP = 0.1
+
+# --- the reading ----------------------------------------------------------------------------
+# At most this many atoms make one digit, at most this wide (digit heights, along the slant).
+MAX_ATOMS = 7
+MAX_WIDTH = 1.6
+# Each digit's usual core width (ink width less one stroke) in heights, along its slant: the
+# median of 30,000 MNIST training digits enlarged to 112 px, thresholded, slant removed by
+# their moments.
+DIGIT_WIDTH = (0.68, 0.07, 0.72, 0.57, 0.59, 0.64, 0.53, 0.58, 0.5, 0.5)
+# Costs, in units of -log(probability), the unit of the model's doubt about a digit. Chosen
+# by a random search for the most numbers read exactly, on numbers of 2-8 digits composed from
+# MNIST *training* digits (canvas and paper, apart and touching: bench/number_accuracy.py
+# --split train); the test digits and the pen strokes only measure the result.
+DIGIT_COST = -0.33  # each digit read (a reward: a touching pair is read as two digits)
+WIDE = 0.3  # digits wider than their usual width by this many heights ...
+WIDTH_WEIGHT = 2.65  # ... cost this much per height beyond it
+NARROW = 0.18  # digits narrower than their usual width by this many heights ...
+NARROW_WEIGHT = 3.43  # ... cost this much per height beyond it
+ABS_WIDE = 1.0  # anything wider than this many heights ...
+ABS_WIDTH_WEIGHT = 0.57  # ... costs this much per height beyond it
+SHORT = 0.92  # digits shorter than this share of the number's digits ...
+HEIGHT_WEIGHT = 6.6  # ... cost this much per height below it
+GAP = 0.11  # pieces of one digit farther apart than this many heights ...
+GAP_WEIGHT = 14.74  # ... cost this much per height beyond it
+CUT_WEIGHT = 0.2  # per stroke crossed by a cut between two digits
+SKIP_WEIGHT = 8.22  # leaving a mark out, per full-height stroke's worth of its ink
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A run of atoms ``start:stop`` that may be one digit, rendered for the model.
+
+    Its shape is measured in digit heights (the height of the number's tall marks): ``width``
+    of its centre lines along the writing's slant (its ink's width less one pen stroke),
+    ``height``, and ``gap``, the widest space between its pieces.
+    """
+
+    start: int
+    stop: int
+    box: tuple[int, int, int, int]  # x, y, w, h in the input picture's pixels
+    processed: np.ndarray  # the 28x28 uint8 image the model reads
+    width: float
+    height: float
+    gap: float
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """The atoms of one picture and the runs of them that may be digits.
+
+    ``skip_costs[i]`` is the cost of leaving atom ``i`` out; ``cut_costs[i]`` that of a
+    boundary between atoms ``i - 1`` and ``i`` (nil between separate marks). ``marks`` counts
+    the digit-sized marks found; ``note`` says why nothing was read when something was seen.
+    """
+
+    candidates: tuple[Candidate, ...]
+    skip_costs: tuple[float, ...]
+    cut_costs: tuple[float, ...]
+    marks: int
+    note: str | None = None
+
+    @property
+    def atoms(self) -> int:
+        return len(self.skip_costs)
+
+
+EMPTY = Segmentation(candidates=(), skip_costs=(), cut_costs=(), marks=0)
+
+
+def segment(grey: np.ndarray) -> Segmentation:
+    """Find the candidate digits of the number in ``grey`` (2-D uint8, either polarity).
+
+    Returns a :class:`Segmentation`; :func:`decode` turns the model's reading of its
+    candidates into the number.
+    """
+    if grey.ndim != 2:
+        raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
+    if min(grey.shape) < 3:
+        return EMPTY
+    offset = (0, 0)
+    if max(grey.shape) > SEARCH_SIDE:
+        found = _locate(grey)
+        if found is None:
+            return EMPTY
+        grey, offset, factor = found
+    else:
+        factor = _working_factor(grey.shape)
+    marks = _marks(grey, factor)
+    if marks is not None and marks.count <= MAX_MARKS:
+        wanted = min(1.0, factor * DIGIT_HEIGHT / marks.height)
+        if marks.height < MIN_DIGIT_HEIGHT and wanted > factor:
+            # Small digits in a big picture: cut the writing out of the original, at a size
+            # where a digit has its detail.
+            box = tuple(v / factor for v in marks.box)
+            grey, shift = _cut(grey, box, marks.height / factor)
+            offset = (offset[0] + shift[0], offset[1] + shift[1])
+            factor = wanted
+            marks = _marks(grey, factor)
+        elif marks.height > MAX_DIGIT_HEIGHT:
+            # Digits filling a big picture: as much detail as the 20x20 box needs, cheaper.
+            factor = wanted
+            marks = _marks(grey, factor)
+    if marks is None:
+        return EMPTY
+    if marks.count > MAX_MARKS:
+        note = (
+            f"found {marks.count} separate marks, more than a number of up to {MAX_MARKS} "
+            "digits has: is this a page of writing rather than one number?"
+        )
+        return Segmentation(
+            candidates=(), skip_costs=(), cut_costs=(), marks=marks.count, note=note
+        )
+    lines = _lines(marks)
+    note = None
+    if len(lines) > 1:
+        marks.keep = lines[0]
+        note = (
+            f"found {len(lines)} lines of writing; read the line with the largest mark "
+            "(a number is read from one line)"
+        )
+    return _candidates(marks, factor, offset, note)
+
+
+def decode(segmentation: Segmentation, digits, confidences) -> list[int]:
+    """Indexes of the candidates that make the cheapest reading, left to right.
+
+    ``digits[k]`` is the model's best digit for candidate ``k`` and ``confidences[k]`` its
+    probability. A reading covers every atom once, as part of one digit or left out.
+    """
+    n = segmentation.atoms
+    if n == 0:
+        return []
+    by_start: list[list[int]] = [[] for _ in range(n)]
+    for k, candidate in enumerate(segmentation.candidates):
+        by_start[candidate.start].append(k)
+    cost = np.full(n + 1, np.inf)
+    cost[0] = 0.0
+    came_from: list[tuple[int, int | None]] = [(0, None)] * (n + 1)
+    for i in range(n):
+        if not np.isfinite(cost[i]):
+            continue
+        here = cost[i] + segmentation.cut_costs[i]
+        skip = here + segmentation.skip_costs[i]
+        if skip < cost[i + 1]:
+            cost[i + 1], came_from[i + 1] = skip, (i, None)
+        for k in by_start[i]:
+            candidate = segmentation.candidates[k]
+            doubt = -np.log(max(float(confidences[k]), 1e-6))
+            total = here + DIGIT_COST + shape_cost(candidate, digits[k]) + doubt
+            if total < cost[candidate.stop]:
+                cost[candidate.stop], came_from[candidate.stop] = total, (i, k)
+    chosen = []
+    position = n
+    while position > 0:
+        position, k = came_from[position]
+        if k is not None:
+            chosen.append(k)
+    return chosen[::-1]
+
+
+def shape_cost(candidate: Candidate, digit: int) -> float:
+    """What a candidate's shape makes unlikely for one ``digit``, in units of -log(p)."""
+    excess = candidate.width - DIGIT_WIDTH[digit]
+    return (
+        WIDTH_WEIGHT * max(0.0, excess - WIDE)
+        + NARROW_WEIGHT * max(0.0, -excess - NARROW)
+        + ABS_WIDTH_WEIGHT * max(0.0, candidate.width - ABS_WIDE)
+        + HEIGHT_WEIGHT * max(0.0, SHORT - candidate.height)
+        + GAP_WEIGHT * max(0.0, candidate.gap - GAP)
+    )
+
+
+# --- finding the marks ------------------------------------------------------------------------
+
+
+@dataclass
+class _Marks:
+    mask: np.ndarray  # 0/1 ink at the working size, lines and specks removed
+    labels: np.ndarray  # connected marks, 1..count_all
+    stats: np.ndarray  # cv2 stats per label
+    keep: np.ndarray  # label indexes of the marks kept (not specks)
+    height: float  # a digit's height at the working size
+    stroke: float  # the pen's width at the working size
+    box: tuple[int, int, int, int]  # the kept marks' bounding box, working size
+    count: int  # digit-sized marks
+
+
+def _working_factor(shape: tuple[int, ...]) -> float:
+    height, width = shape
+    return max(min(1.0, WORK_MAX_SIDE / max(height, width)), WORK_MIN_HEIGHT / height)
+
+
+def _marks(grey: np.ndarray, factor: float) -> _Marks | None:
+    mask = ink_mask(grey, factor, stroke_side=round(min(grey.shape) * factor))
+    if mask is None:
+        return None
+    found = _components(mask)
+    if found is None:
+        return None
+    if _digit_sized(*found[1:]) > MAX_MARKS:
+        # A page of writing: said at once (the line search would take long over all of it).
+        return _marks_found(mask, *found)
+    mask = _without_lines(mask, horizontal=True, min_length=_line_length(mask.shape))
+    found = _components(mask)
+    if found is None:
+        return None
+    labels, stats, marks, height = found
+    # Vertical rules are told by their length in digits, so they go once digits are known.
+    ruled = _without_lines(mask, horizontal=False, min_length=RULE_MIN_DIGITS * height)
+    if ruled is not mask:
+        mask = ruled
+        found = _components(mask)
+        if found is None:
+            return None
+        labels, stats, marks, height = found
+    return _marks_found(mask, labels, stats, marks, height)
+
+
+def _marks_found(mask, labels, stats, marks, height) -> _Marks | None:
+    """The marks that are not specks, with the pen's width and their bounding box."""
+    keep = marks[stats[marks, cv2.CC_STAT_AREA] >= SPECK_AREA * height * height]
+    if len(keep) == 0:
+        return None
+    x0 = stats[keep, 0].min()
+    y0 = stats[keep, 1].min()
+    x1 = (stats[keep, 0] + stats[keep, 2]).max()
+    y1 = (stats[keep, 1] + stats[keep, 3]).max()
+    distance = cv2.distanceTransform(mask, cv2.DIST_L2, 3)
+    stroke = max(1.0, 4.0 * float(distance[mask > 0].mean()))
+    return _Marks(
+        mask=mask,
+        labels=labels,
+        stats=stats,
+        keep=keep,
+        height=height,
+        stroke=stroke,
+        box=(int(x0), int(y0), int(x1 - x0), int(y1 - y0)),
+        count=_digit_sized(stats, keep, height),
+    )
+
+
+def _digit_sized(stats: np.ndarray, marks: np.ndarray, height: float) -> int:
+    """How many of ``marks`` are large enough to be a digit or much of one."""
+    sizes = np.maximum(stats[marks, cv2.CC_STAT_WIDTH], stats[marks, cv2.CC_STAT_HEIGHT])
+    return int(np.sum(sizes >= MARK_SHARE * height))
+
+
+def _components(mask: np.ndarray):
+    """Connected marks: labels, stats, the labels that are not edge rules, a digit's height."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    marks = np.flatnonzero(~_edge_rules(stats, mask.shape))
+    marks = marks[marks > 0]
+    if len(marks) == 0:
+        return None
+    return labels, stats, marks, _digit_height(stats[marks])
+
+
+def _lines(marks: _Marks) -> list[np.ndarray]:
+    """The marks grouped into lines of writing, the line with the largest mark first.
+
+    Digit-sized marks whose heights overlap are on one line (chained, so that a wavy
+    baseline stays one line); a small mark (a dot, a broken-off bar) belongs to the line
+    whose band holds its middle, or to none.
+    """
+    stats = marks.stats[marks.keep]
+    top = stats[:, cv2.CC_STAT_TOP].astype(np.float64)
+    bottom = top + stats[:, cv2.CC_STAT_HEIGHT]
+    tall = np.flatnonzero(stats[:, cv2.CC_STAT_HEIGHT] >= 0.5 * marks.height)
+    line_of = np.full(len(stats), -1)
+    bands: list[list[float]] = []
+    for i in tall[np.argsort(top[tall])]:
+        for k, (low, high) in enumerate(bands):
+            overlap = min(high, bottom[i]) - max(low, top[i])
+            if overlap >= 0.3 * min(high - low, bottom[i] - top[i]):
+                bands[k] = [min(low, top[i]), max(high, bottom[i])]
+                line_of[i] = k
+                break
+        else:
+            line_of[i] = len(bands)
+            bands.append([top[i], bottom[i]])
+    if len(bands) <= 1:
+        return [marks.keep]
+    middle = (top + bottom) / 2
+    for i in np.flatnonzero(line_of < 0):
+        inside = [k for k, (low, high) in enumerate(bands) if low <= middle[i] <= high]
+        line_of[i] = inside[0] if inside else -1
+    largest = int(np.argmax(stats[:, cv2.CC_STAT_AREA] * (line_of >= 0)))
+    order = sorted(range(len(bands)), key=lambda k: k != line_of[largest])
+    return [marks.keep[line_of == k] for k in order]
+
+
+def _edge_rules(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Which marks are rules along the picture's edge (a register's column, a box's side,
+    the border of a scanned field): thin, and running along a whole side of the picture."""
+    height, width = shape
+    x, y, w, h = (stats[:, i] for i in range(4))
+    down = (h >= EDGE_RULE_SPAN * height) & (w <= 0.3 * h) & ((x <= 1) | (x + w >= width - 1))
+    across = (w >= EDGE_RULE_SPAN * width) & (h <= 0.3 * w) & ((y <= 1) | (y + h >= height - 1))
+    return down | across
+
+
+def _digit_height(stats: np.ndarray) -> float:
+    """A digit's height: the median height of the tall marks (pieces and dots are shorter)."""
+    heights = stats[:, cv2.CC_STAT_HEIGHT]
+    return float(max(1, np.median(heights[heights >= 0.5 * heights.max()])))
+
+
+def _line_length(shape: tuple[int, ...]) -> float:
+    height, width = shape
+    return max(LINE_MIN_HEIGHTS * height, LINE_MIN_WIDTH_SHARE * width)
+
+
+def _without_lines(mask: np.ndarray, horizontal: bool, min_length: float) -> np.ndarray:
+    """``mask`` without its straight horizontal (or vertical) lines at least ``min_length``
+    long; where a stroke crosses or leans on a line, the stroke keeps its ink."""
+    segments = _straight_marks(mask, min_length)
+    if len(segments) == 0:
+        return mask
+    dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
+    dy = (segments[:, 3] - segments[:, 1]).astype(np.float64)
+    angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))
+    wanted = angle <= LINE_MAX_ANGLE if horizontal else angle >= 90 - LINE_MAX_ANGLE
+    segments = segments[wanted]
+    if len(segments) == 0:
+        return mask
+    band = np.zeros_like(mask)
+    for x0, y0, x1, y1 in segments:
+        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    thickness = _line_thickness(mask, band, horizontal)
+    band = np.zeros_like(mask)
+    for x0, y0, x1, y1 in segments:
+        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, thickness + 2)
+    # A stroke crossing the line runs on across it: what extends beyond the line's own
+    # thickness, across it, is the pen's, and stays.
+    across = (thickness + 4, 1) if horizontal else (1, thickness + 4)  # (rows, columns)
+    strokes = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+    line = (band > 0) & (mask > 0) & (strokes == 0)
+    if not line.any():
+        return mask
+    cleaned = mask.copy()
+    cleaned[line] = 0
+    return cleaned
+
+
+def _line_thickness(mask: np.ndarray, centre: np.ndarray, horizontal: bool) -> int:
+    """The lines' thickness: ink runs across the lines through their centre pixels."""
+    axis = 0 if horizontal else 1
+    spread = cv2.dilate(centre, np.ones((15, 1) if horizontal else (1, 15), np.uint8))
+    runs = ((mask > 0) & (spread > 0)).sum(axis=axis)
+    crossed = runs[runs > 0]
+    return int(np.median(crossed)) if len(crossed) else 1
+
+
+def _locate(grey: np.ndarray):
+    """In a large picture, the number: cut out of the original around its marks.
+
+    Returns (crop, (x, y) of the crop in ``grey``, working factor), or None.
+    """
+    found = search_marks(grey)
+    if found is None:
+        return None
+    marks, factor = found
+    box = _number_box(marks)
+    if box is None:
+        return None
+    x, y, w, h, digit = (v / factor for v in box)
+    crop, offset = _cut(grey, (x, y, w, h), digit)
+    return crop, offset, min(1.0, DIGIT_HEIGHT / digit)
+
+
+def _number_box(marks: np.ndarray) -> tuple[float, float, float, float, float] | None:
+    """The row of marks around the tallest one: (x, y, w, h, a digit's height)."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    if count <= 1:
+        return None
+    stats = stats[1:]
+    x, y, w, h = (stats[:, i].astype(np.float64) for i in range(4))
+    row = {int(np.argmax(h * np.sqrt(stats[:, cv2.CC_STAT_AREA])))}
+    grew = True
+    while grew:
+        grew = False
+        members = sorted(row)
+        digit = float(np.median(h[members]))
+        top, bottom = (y[members]).min(), (y[members] + h[members]).max()
+        left, right = (x[members]).min(), (x[members] + w[members]).max()
+        for i in range(len(stats)):
+            if i in row:
+                continue
+            overlap = min(bottom, y[i] + h[i]) - max(top, y[i])
+            gap = max(left - (x[i] + w[i]), x[i] - right, 0)
+            if overlap > 0.3 * min(h[i], digit) and gap <= 1.2 * digit:
+                row.add(i)
+                grew = True
+    members = sorted(row)
+    left, top = x[members].min(), y[members].min()
+    right, bottom = (x[members] + w[members]).max(), (y[members] + h[members]).max()
+    digit = float(np.median(h[members]))
+    return left, top, right - left, bottom - top, digit
+
+
+def _cut(grey: np.ndarray, box, digit: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """``box`` (x, y, w, h) of ``grey`` with paper around it; the crop and its origin."""
+    x, y, w, h = box
+    pad = CROP_PAD * digit + 2
+    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
+    x1 = min(grey.shape[1], int(x + w + pad) + 1)
+    y1 = min(grey.shape[0], int(y + h + pad) + 1)
+    return grey[y0:y1, x0:x1], (x0, y0)
+
+
+# --- atoms and candidates ----------------------------------------------------------------------
+
+
+def _candidates(
+    marks: _Marks, factor: float, offset: tuple[int, int], note: str | None = None
+) -> Segmentation:
+    height, stroke = marks.height, marks.stroke
+    slant = _slant(marks)
+    atoms, atom_labels, cut_after = _atoms(marks, slant)
+    n = len(atoms)
+    skip_costs = tuple(SKIP_WEIGHT * a.area / (stroke * height) for a in atoms)
+    cut_costs = (0.0, *(CUT_WEIGHT * cut_after[i] for i in range(n - 1)))
+    candidates = []
+    for start in range(n):
+        for stop in range(start + 1, min(n, start + MAX_ATOMS) + 1):
+            group = atoms[start:stop]
+            low = min(a.low for a in group)
+            high = max(a.high for a in group)
+            if high - low > MAX_WIDTH * height:
+                break
+            x0 = min(a.box[0] for a in group)
+            y0 = min(a.box[1] for a in group)
+            x1 = max(a.box[2] for a in group)
+            y1 = max(a.box[3] for a in group)
+            window = atom_labels[y0:y1, x0:x1]
+            digit = ((window > start) & (window <= stop)).astype(np.uint8)
+            box = (
+                offset[0] + int(x0 / factor),
+                offset[1] + int(y0 / factor),
+                max(1, round((x1 - x0) / factor)),
+                max(1, round((y1 - y0) / factor)),
+            )
+            candidates.append(
+                Candidate(
+                    start,
+                    stop,
+                    box,
+                    mask_to_mnist(digit),
+                    width=max(0.0, high - low + 1 - stroke) / height,
+                    height=(y1 - y0) / height,
+                    gap=_widest_gap(group) / height,
+                )
+            )
+    return Segmentation(
+        candidates=tuple(candidates),
+        skip_costs=skip_costs,
+        cut_costs=cut_costs,
+        marks=marks.count,
+        note=note,
+    )
+
+
+def _widest_gap(group) -> float:
+    """The widest space, along the slant, between the pieces of a group (left to right)."""
+    widest, reach = 0.0, group[0].high
+    for atom in group[1:]:
+        widest = max(widest, atom.low - reach)
+        reach = max(reach, atom.high)
+    return widest
+
+
+@dataclass
+class _Atom:
+    mark: int  # the connected mark it comes from
+    low: float  # extent along the slant-corrected x axis
+    high: float
+    centre: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 at the working size
+    area: int
+
+
+def _slant(marks: _Marks) -> float:
+    """The writing's slant, dx/dy, from the second moments of its tall marks."""
+    mu11 = mu02 = 0.0
+    for k in marks.keep:
+        x, y, w, h = marks.stats[k, :4]
+        if h < 0.5 * marks.height:
+            continue
+        moments = cv2.moments((marks.labels[y : y + h, x : x + w] == k).astype(np.uint8), True)
+        mu11 += moments["mu11"]
+        mu02 += moments["mu02"]
+    return float(np.clip(mu11 / mu02, -1.0, 1.0)) if mu02 > 0 else 0.0
+
+
+def _atoms(marks: _Marks, slant: float):
+    """The atoms in reading order, a label image of them (atom i has label i + 1), and for
+    each atom the number of strokes a cut after it crosses (0 after a mark's last atom)."""
+    pieces = []  # (centre, mark, low, high, ys, xs, strokes cut after)
+    for k in marks.keep:
+        x, y, w, h = marks.stats[k, :4]
+        ys, xs = np.nonzero(marks.labels[y : y + h, x : x + w] == k)
+        # Along the slant: each row shifted as a whole, so the mark stays in one piece.
+        shift = np.round(slant * (np.arange(h) - h / 2)).astype(np.int64)
+        columns = xs - shift[ys]
+        columns -= columns.min()
+        sheared = np.zeros((h, int(columns.max()) + 1), np.uint8)
+        sheared[ys, columns] = 1
+        paths, crossed = _cuts(sheared, marks.height, marks.stroke)
+        piece_of = np.zeros(len(ys), np.int64)
+        for path in paths:
+            piece_of += columns >= path[ys]
+        for i in range(len(paths) + 1):
+            inside = piece_of == i
+            if not inside.any():
+                continue
+            along = columns[inside].astype(np.float64)
+            pieces.append(
+                (
+                    float(along.mean()) + x - shift.mean(),
+                    int(k),
+                    float(along.min()) + x,
+                    float(along.max()) + x,
+                    ys[inside] + y,
+                    xs[inside] + x,
+                    crossed[i] if i < len(paths) else 0.0,
+                )
+            )
+    pieces.sort(key=lambda piece: piece[0])
+    labels = np.zeros(marks.mask.shape, np.int32)
+    atoms, cut_after = [], []
+    for i, (centre, mark, low, high, ys, xs, crossed) in enumerate(pieces):
+        labels[ys, xs] = i + 1
+        box = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+        atoms.append(_Atom(mark, low, high, centre, box, len(ys)))
+        following = pieces[i + 1][1] if i + 1 < len(pieces) else None
+        cut_after.append(crossed if following == mark else 0.0)
+    return atoms, labels, cut_after
+
+
+def _cuts(sheared: np.ndarray, height: float, stroke: float):
+    """Where to cut a mark (0/1, slant removed) that may be several digits touching.
+
+    Returns the cuts left to right, each a column per row (pixels at or right of it lie
+    beyond the cut), and the strokes each one crosses. Cuts are tried from columns across
+    the mark; each follows the path over the mark that meets the least ink, bending round
+    strokes (a 7's bar over the next digit, a loop's tail), and the cheapest ones, kept
+    apart, are made: where digits touch, a cut crosses about one stroke.
+    """
+    rows, width = sheared.shape
+    if width <= SPLIT_WIDTH * height:
+        return [], []
+    margin = max(1, int(CUT_MARGIN * height))
+    starts = np.arange(margin, width - margin, max(1, int(CUT_SAMPLE * height)))
+    if len(starts) == 0:
+        return [], []
+    paths = _cut_paths(sheared, starts, max(2, int(CUT_REACH * height)))
+    ink = sheared[np.arange(rows), paths].sum(axis=1).astype(np.float64)
+    # The thinnest places: cuts crossing less ink than the cuts tried on either side.
+    padded = np.concatenate([[np.inf], ink, [np.inf]])
+    thinnest = np.flatnonzero((padded[1:-1] <= padded[:-2]) & (padded[1:-1] < padded[2:]))
+    chosen: list[int] = []
+    for i in thinnest[np.argsort(ink[thinnest], kind="stable")]:
+        # Two cuts along much the same path would leave a sliver between them.
+        if all(np.mean(np.abs(paths[i] - paths[j])) >= stroke for j in chosen):
+            chosen.append(int(i))
+    chosen = sorted(
+        chosen[: max(1, round(width / (CUT_SPACING * height)))], key=lambda i: starts[i]
+    )
+    cuts, crossed = [], []
+    for i in chosen:
+        path = paths[i] if not cuts else np.maximum(paths[i], cuts[-1])  # cuts never cross
+        cuts.append(path)
+        crossed.append(float(ink[i]) / stroke)
+    return cuts, crossed
+
+
+def _cut_paths(sheared: np.ndarray, starts: np.ndarray, reach: int) -> np.ndarray:
+    """For each column in ``starts``, the top-to-bottom path within ``reach`` of it that
+    crosses the least ink; each sideways step costs a little, so it runs straight where it
+    can. Returns an array (len(starts), rows) of columns."""
+    rows = sheared.shape[0]
+    padded = np.pad(sheared, ((0, 0), (reach, reach))).astype(np.float32)
+    span = 2 * reach + 1
+    window = starts[:, None] + np.arange(span)[None, :]  # columns of ``padded``
+    drift = CUT_STEP * np.abs(np.arange(span) - reach).astype(np.float32)
+    steps = np.zeros((rows, len(starts), span), np.int8)
+    cost = padded[0][window] + drift
+    edge = np.full((len(starts), 1), np.inf, np.float32)
+    for row in range(1, rows):
+        options = np.stack(
+            [
+                np.concatenate([edge, cost[:, :-1]], axis=1) + CUT_STEP,
+                cost,
+                np.concatenate([cost[:, 1:], edge], axis=1) + CUT_STEP,
+            ]
+        )
+        best = np.argmin(options, axis=0)
+        cost = np.take_along_axis(options, best[None], axis=0)[0] + padded[row][window]
+        steps[row] = best - 1
+    position = np.argmin(cost + drift, axis=1)
+    every = np.arange(len(starts))
+    paths = np.empty((len(starts), rows), np.int64)
+    paths[:, -1] = position
+    for row in range(rows - 1, 0, -1):
+        position = position + steps[row, every, position]
+        paths[:, row - 1] = position
+    return np.clip(paths + starts[:, None] - reach, 0, sheared.shape[1] - 1)
