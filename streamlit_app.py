@@ -165,7 +165,7 @@ def number_page(recognizer: Recognizer, source: str) -> None:
     image, label = NUMBER_INPUTS[source]()
     result = show_number(recognizer, source, image, label)
     with phone_answer:
-        number_line(source, image, result)
+        answer_line(source, image, result, number=True)
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -272,28 +272,22 @@ def save_correction(
 
 def source_picker(number: bool = False) -> str:
     """Where the digit comes from: drawn here, an uploaded file, or the device's camera."""
-    choice = st.segmented_control(
-        "Where is your number?" if number else "Where is your digit?",
-        list(SOURCE_LABELS),
-        default=DRAW,
-        format_func=SOURCE_LABELS.get,
-        required=True,
-        key="source",
-    )
-    return choice or DRAW
+    label = "Where is your number?" if number else "Where is your digit?"
+    return picker(label, SOURCE_LABELS, "source")
 
 
 def mode_picker() -> str:
     """What to read: one digit (the whole picture is one digit) or a number of several."""
+    return picker("What is to be read?", MODE_LABELS, "mode")
+
+
+def picker(label: str, options: dict[str, str], key: str) -> str:
+    """One choice among ``options`` (value: label with icon), the first by default."""
+    first = next(iter(options))
     choice = st.segmented_control(
-        "What is to be read?",
-        list(MODE_LABELS),
-        default=ONE_DIGIT,
-        format_func=MODE_LABELS.get,
-        required=True,
-        key="mode",
+        label, list(options), default=first, format_func=options.get, required=True, key=key
     )
-    return choice or ONE_DIGIT
+    return choice or first
 
 
 def drawn_digit() -> tuple[Any, str]:
@@ -417,14 +411,8 @@ NUMBER_PROMPTS = {
 
 def show_answer(recognizer: Recognizer, source: str, image: Any, label: str) -> Result | None:
     """The prompt, an error, or the model's reading of the image, which it returns."""
-    if image is None:
-        st.info(PROMPTS[source], icon=":material/info:")
-        return None
-    result = read_digit(recognizer, image, label)
+    result = prompt_or_read(recognizer.recognize, source, image, label, PROMPTS)
     if result is None:
-        if source == UPLOAD:
-            megapixels = MAX_PIXELS // 1_000_000
-            st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
         return None
     if not result.found:
         no_digit_found(source)
@@ -448,27 +436,50 @@ SHORT_PROMPTS = {
 }
 
 
-def answer_line(source: str, image: Any, result: Result | None) -> None:
-    """Phones only: the digit and how sure the model is, in one line above the input.
+def answer_line(source: str, image: Any, result: Result | NumberResult | None, number=False):
+    """Phones only: the digit or number and how sure the model is, in one line above the
+    input.
 
     On a narrow screen everything in the right-hand column lands below the input; this line
     keeps the answer in sight while a finger draws on the canvas.
     """
     if image is not None and result is None:
-        st.markdown("This image could not be read: see below.")
-    elif result is None or (not result.found and source == DRAW):
-        st.markdown(SHORT_PROMPTS[source])
+        text = "This image could not be read: see below."
+    elif result is None or (
+        not result.found and source == DRAW and not getattr(result, "note", None)
+    ):
+        text = (NUMBER_SHORT_PROMPTS if number else SHORT_PROMPTS)[source]
     elif not result.found:
-        st.markdown("No digit found in this image: see below.")
-    elif result.unsure:
-        st.markdown(f"Maybe **{result.digit}** · confidence only {result.confidence:.0%}")
+        text = f"No {'number' if number else 'digit'} found in this image: see below."
     else:
-        st.markdown(f"**{result.digit}** · confidence {result.confidence_text}")
+        text = found_line(result)
+    st.markdown(text)
 
 
-def read_digit(recognizer: Recognizer, image: Any, label: str) -> Result | None:
-    """Recognize ``image``, turning every failure into a message instead of a stack trace."""
-    return safely(recognizer.recognize, image, label)
+def found_line(result: Result | NumberResult) -> str:
+    """What was read and how surely, in a few words."""
+    if isinstance(result, NumberResult):
+        if result.unsure:
+            return f"Maybe **{result.number}** · some digits are guesses"
+        return f"**{result.number}** · every digit sure"
+    if result.unsure:
+        return f"Maybe **{result.digit}** · confidence only {result.confidence:.0%}"
+    return f"**{result.digit}** · confidence {result.confidence_text}"
+
+
+def prompt_or_read(
+    read: Callable[..., Any], source: str, image: Any, label: str, prompts: dict[str, str]
+) -> Any:
+    """The prompt when there is no image yet; else ``read(image, name=label)``, or None with
+    a message instead of a stack trace when the image cannot be read."""
+    if image is None:
+        st.info(prompts[source], icon=":material/info:")
+        return None
+    result = safely(read, image, label)
+    if result is None and source == UPLOAD:
+        megapixels = MAX_PIXELS // 1_000_000
+        st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
+    return result
 
 
 def safely(read: Callable[..., Any], image: Any, label: str) -> Any:
@@ -489,25 +500,14 @@ def safely(read: Callable[..., Any], image: Any, label: str) -> Any:
 
 def show_number(recognizer: Recognizer, source: str, image: Any, label: str) -> NumberResult | None:
     """The prompt, an error, or the number read in the image, which it returns."""
-    if image is None:
-        st.info(NUMBER_PROMPTS[source], icon=":material/info:")
-        return None
-    result = safely(recognizer.read_number, image, label)
+    result = prompt_or_read(recognizer.read_number, source, image, label, NUMBER_PROMPTS)
     if result is None:
-        if source == UPLOAD:
-            megapixels = MAX_PIXELS // 1_000_000
-            st.caption(f"The page reads {UPLOAD_TYPES} images of up to {megapixels} megapixels.")
         return None
     if not result.found:
         if result.note:
             st.warning(f"No number read: {result.note}.")
-        elif source == DRAW:
-            st.info(NUMBER_PROMPTS[DRAW], icon=":material/info:")
         else:
-            st.warning(
-                "No number found in this image. Make sure the digits are clearly visible, "
-                "dark on a light background or light on a dark one."
-            )
+            no_digit_found(source, number=True)
         return result
     if result.unsure:
         guesses = ", ".join(
@@ -557,27 +557,14 @@ NUMBER_SHORT_PROMPTS = {
 }
 
 
-def number_line(source: str, image: Any, result: NumberResult | None) -> None:
-    """Phones only: the number and whether every digit is sure, in one line above the input."""
-    if image is not None and result is None:
-        st.markdown("This image could not be read: see below.")
-    elif result is None or (not result.found and source == DRAW and not result.note):
-        st.markdown(NUMBER_SHORT_PROMPTS[source])
-    elif not result.found:
-        st.markdown("No number found in this image: see below.")
-    elif result.unsure:
-        st.markdown(f"Maybe **{result.number}** · some digits are guesses")
-    else:
-        st.markdown(f"**{result.number}** · every digit sure")
-
-
-def no_digit_found(source: str) -> None:
+def no_digit_found(source: str, number: bool = False) -> None:
     """A blank canvas is just not drawn on yet; a blank photo deserves a plain explanation."""
     if source == DRAW:
-        st.info(PROMPTS[DRAW], icon=":material/info:")
+        st.info((NUMBER_PROMPTS if number else PROMPTS)[DRAW], icon=":material/info:")
     else:
+        what = ("number", "the digits are") if number else ("digit", "one digit is")
         st.warning(
-            "No digit found in this image. Make sure one digit is clearly visible, "
+            f"No {what[0]} found in this image. Make sure {what[1]} clearly visible, "
             "dark on a light background or light on a dark one."
         )
 

@@ -17,8 +17,9 @@ the others have none.
 For each source, input and length: exact-number accuracy (every digit right, nothing
 missing or extra), per-digit accuracy (true digits read right, in order: the longest
 common subsequence of the truth and the reading, over the truth's length), and "one by
-one": the share of numbers whose every digit, cut out alone (a square canvas, or its own
-photo), is read right: the figure a perfect segmentation would reach with this model.
+one": the share of numbers whose every digit, written alone where it stands in the number
+(same canvas, or the same size of photo), is read right: the figure a perfect segmentation
+would reach with this model.
 Also the median time per number (the machine's load is printed first).
 """
 
@@ -82,8 +83,7 @@ def _plausible(session: list) -> list:
 
 
 def make(sources: Sources, source: str, medium: str, length: int, touching: bool, rng):
-    """One composed number (:class:`NumberInk`), how to hand it over (ink -> input), and
-    how to hand over one of its digits alone (a square canvas for the canvas's digits)."""
+    """One composed number (:class:`NumberInk`) and how to hand it over (ink -> input)."""
     if medium == "canvas":
         width, height = number_renders.CANVAS
         # People write smaller when the number is long, to fit it on the canvas.
@@ -102,12 +102,8 @@ def make(sources: Sources, source: str, medium: str, length: int, touching: bool
         number = number_renders.pen_number(sources.pen(length, rng), rng, touching, digit, brush)
     if medium == "canvas":
         transparent = bool(rng.random() < 0.5)
-        return (
-            number,
-            lambda ink: number_renders.on_canvas(ink, rng, transparent),
-            lambda ink: number_renders.on_square_canvas(ink, transparent),
-        )
-    return number, *[lambda ink: number_renders.on_paper(ink, rng)] * 2
+        return number, lambda ink: number_renders.on_canvas(ink, rng, transparent)
+    return number, lambda ink: number_renders.on_paper(ink, rng)
 
 
 def main() -> None:
@@ -130,8 +126,8 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
     print("exact: the number read exactly; digits: true digits read, in order; one by one:")
-    print("numbers whose digits all read right when each is given alone to read_number, cut")
-    print("out of the number (no neighbours to tell apart): what a perfect segmentation gives")
+    print("numbers whose digits all read right when each is written alone, where it stands in")
+    print("the number (no neighbours to tell apart): what a perfect segmentation would give")
     print(
         f"{'source':<6} {'input':<6} {'len':>3} {'pair':<9} {'n':>5} {'exact':>7} {'digits':>7}"
         f" {'one by one':>10} {'ms/number':>9}"
@@ -155,7 +151,7 @@ def measure(recognizer, sources, source, medium, length, touching, count, rng) -
     exact = digits = total = alone = n = 0
     seconds = []
     while n < count:
-        number, hand_over, hand_over_digit = make(sources, source, medium, length, touching, rng)
+        number, hand_over = make(sources, source, medium, length, touching, rng)
         if number.touching != touching:
             continue  # the pair meant to touch did not (a gap in a row-wise profile)
         image = hand_over(number)
@@ -168,7 +164,7 @@ def measure(recognizer, sources, source, medium, length, touching, count, rng) -
         digits += matched(truth, read)
         total += len(truth)
         alone += all(
-            recognizer.read_number(hand_over_digit(number.alone(k))).number == truth[k]
+            recognizer.read_number(hand_over(number.alone(k))).number == truth[k]
             for k in range(length)
         )
     return {

@@ -1,5 +1,5 @@
-"""Time of one ``Recognizer.read_number()`` call (decoding, segmentation, the model), after
-warm-up: median and slowest of ``--runs``.
+"""Time of one ``Recognizer.read_number()`` call (decoding, segmentation, the model): the
+first call, and the median of ``--runs`` after warm-up.
 
     python bench/number_latency.py [--runs 30]
 
@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import sys
 import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -25,18 +27,13 @@ from PIL import Image
 
 from digitrec import Recognizer
 from digitrec.training import number_renders
-from tests.images import number_canvas, page_of_writing, pen, written
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-def timed(function, runs: int, warmup: int = 3) -> tuple[float, float]:
-    for _ in range(warmup):
-        function()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return 1000 * float(np.median(times)), 1000 * max(times)
+from recognize_latency import median_ms  # noqa: E402
+
+from tests.images import number_canvas, page_of_writing, pen, written  # noqa: E402
 
 
 def phone_photo_of_a_number() -> bytes:
@@ -87,13 +84,14 @@ def main() -> None:
         f"load average before: {' '.join(f'{v:.2f}' for v in os.getloadavg())} "
         f"({os.cpu_count()} cores)"
     )
-    print(f"{'input':<38} {'read':<10} {'marks':>5} {'median ms':>10} {'slowest ms':>10}")
+    print(f"{'input':<38} {'read':<10} {'marks':>5} {'first ms':>9} {'median ms':>10}")
     for name, image in inputs.items():
+        started = time.perf_counter()
         result = recognizer.read_number(image)
-        median, slowest = timed(lambda image=image: recognizer.read_number(image), runs)
+        first = 1000 * (time.perf_counter() - started)
+        median = median_ms(lambda image=image: recognizer.read_number(image), runs, warmup=3)
         print(
-            f"{name:<38} {result.number or '-':<10} {result.marks:>5} {median:>10.1f} "
-            f"{slowest:>10.1f}"
+            f"{name:<38} {result.number or '-':<10} {result.marks:>5} {first:>9.1f} {median:>10.1f}"
         )
         if result.note:
             print(f"    note: {result.note}")

@@ -432,13 +432,10 @@ def _locate(grey: np.ndarray):
     Returns (crop, (x, y) of the crop in ``grey``, working factor), or None.
     """
     found = search_marks(grey)
-    if found is None:
-        return None
-    marks, factor = found
-    box = _number_box(marks)
+    box = None if found is None else _number_box(found[0])
     if box is None:
         return None
-    x, y, w, h, digit = (v / factor for v in box)
+    x, y, w, h, digit = (v / found[1] for v in box)
     crop, offset = _cut(grey, (x, y, w, h), digit)
     return crop, offset, min(1.0, DIGIT_HEIGHT / digit)
 

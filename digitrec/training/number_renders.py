@@ -18,16 +18,14 @@ register's printed rules under and around the number, sometimes a trailing dot).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from PIL import Image
 
 from digitrec.training import augment
-from digitrec.training.renders import _uneven_light
+from digitrec.training.renders import _uneven_light, developed
 from digitrec.training.strokes import canvas_rgba, render
 
 # The page's canvas for numbers (width, height), in CSS pixels (streamlit_app.NUMBER_CANVAS).
@@ -57,11 +55,9 @@ class NumberInk:
         return tuple(cv2.boundingRect((part > 0.02).astype(np.uint8)) for part in self.parts)
 
     def alone(self, k: int) -> NumberInk:
-        """Digit ``k`` by itself, cut out with a margin of a third of a digit's height (to
-        read it as a single digit: the number read with perfect segmentation)."""
-        x, y, w, h = self.boxes[k]
-        pad = int(self.height / 3)
-        part = np.pad(self.parts[k][y : y + h, x : x + w], pad)
+        """Digit ``k`` by itself, where it stands in the number's frame (to read it alone:
+        what a perfect segmentation would give)."""
+        part = self.parts[k]
         return NumberInk(part, self.label[k], self.height, False, (part,))
 
 
@@ -140,18 +136,6 @@ def on_canvas(number: NumberInk, rng: np.random.Generator, transparent: bool = F
     return canvas_rgba(canvas, transparent)
 
 
-def on_square_canvas(number: NumberInk, transparent: bool = False) -> np.ndarray:
-    """The ink, as it is, in the middle of a square canvas (the page's single-digit canvas
-    is 280 px; a larger ink gets a larger square)."""
-    side = max(280, *number.ink.shape)
-    canvas = np.zeros((side, side), np.uint8)
-    top, left = (side - number.ink.shape[0]) // 2, (side - number.ink.shape[1]) // 2
-    canvas[top : top + number.ink.shape[0], left : left + number.ink.shape[1]] = np.round(
-        number.ink * 255
-    )
-    return canvas_rgba(canvas, transparent)
-
-
 def on_paper(
     number: NumberInk,
     rng: np.random.Generator,
@@ -193,14 +177,7 @@ def on_paper(
     for layer, colour in ((rules, rule_colour), (alpha, pen)):
         photo += layer[..., None] * (np.asarray(colour, np.float32) - photo)
     photo *= _uneven_light(shape, rng)[..., None]
-    photo += rng.normal(0.0, rng.uniform(0.005, 0.035), photo.shape).astype(np.float32)
-    blur = rng.uniform(0.0, 1.0) * digit / 100
-    if blur > 0.3:
-        photo = cv2.GaussianBlur(photo, (0, 0), blur)
-    image = Image.fromarray(np.clip(photo * 255, 0, 255).astype(np.uint8), "RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=int(rng.integers(45, 92)))
-    return buffer.getvalue()
+    return developed(photo, rng, noise=0.035, blur=digit / 100, quality=45)
 
 
 def _register_rules(shape: tuple[int, int], feet: int, digit: float, rng: np.random.Generator):

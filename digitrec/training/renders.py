@@ -48,13 +48,21 @@ def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     )
     light = _uneven_light((page_h, page_w), rng)
     photo = (paper * (1 - alpha[..., None]) + ink_colour * alpha[..., None]) * light[..., None]
-    photo += rng.normal(0.0, rng.uniform(0.005, 0.04), photo.shape)
-    blur = rng.uniform(0.0, 1.2) * height / 100
-    if blur > 0.3:
-        photo = cv2.GaussianBlur(photo, (0, 0), blur)
+    return developed(photo, rng, noise=0.04, blur=1.2 * height / 100, quality=40)
+
+
+def developed(
+    photo: np.ndarray, rng: np.random.Generator, noise: float, blur: float, quality: int
+) -> bytes:
+    """``photo`` (RGB floats, 0..1) as a camera or scanner hands it over: sensor noise of up
+    to ``noise``, a blur of up to ``blur`` pixels, JPEG of ``quality`` to 91."""
+    photo += rng.normal(0.0, rng.uniform(0.005, noise), photo.shape)
+    sigma = rng.uniform(0.0, 1.0) * blur
+    if sigma > 0.3:
+        photo = cv2.GaussianBlur(photo, (0, 0), sigma)
     image = Image.fromarray(np.clip(photo * 255, 0, 255).astype(np.uint8), "RGB")
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=int(rng.integers(40, 92)))
+    image.save(buffer, "JPEG", quality=int(rng.integers(quality, 92)))
     return buffer.getvalue()
 
 
