@@ -62,8 +62,11 @@ MARK_SHARE = 0.3
 MAX_MARKS = 40
 
 # --- cuts -----------------------------------------------------------------------------------
-# A mark wider than this many digit heights (along the slant) may be several digits.
+# A mark wider than this many digit heights (along the slant) may be several digits; one
+# wider than MAX_TOUCHING is a line or a scribble, not a row of touching digits, and is not
+# cut (which also bounds the work on what is not a number).
 SPLIT_WIDTH = 0.55
+MAX_TOUCHING = 12
 # Cuts are tried every CUT_SAMPLE digit heights across a wide mark, from CUT_MARGIN in from
 # its ends; at most one cut is made per CUT_SPACING of its width (a 1 is that narrow).
 CUT_MARGIN = 0.05
@@ -581,9 +584,11 @@ def _atoms(marks: _Marks, slant: float):
         piece_of = np.zeros(len(ys), np.int64)
         for path in paths:
             piece_of += columns >= path[ys]
+        order = np.argsort(piece_of, kind="stable")
+        ends = np.searchsorted(piece_of[order], np.arange(len(paths) + 2))
         for i in range(len(paths) + 1):
-            inside = piece_of == i
-            if not inside.any():
+            inside = order[ends[i] : ends[i + 1]]
+            if len(inside) == 0:
                 continue
             along = columns[inside].astype(np.float64)
             pieces.append(
@@ -619,7 +624,7 @@ def _cuts(sheared: np.ndarray, height: float, stroke: float):
     apart, are made: where digits touch, a cut crosses about one stroke.
     """
     rows, width = sheared.shape
-    if width <= SPLIT_WIDTH * height:
+    if not SPLIT_WIDTH * height < width <= MAX_TOUCHING * height:
         return [], []
     margin = max(1, int(CUT_MARGIN * height))
     starts = np.arange(margin, width - margin, max(1, int(CUT_SAMPLE * height)))
