@@ -114,12 +114,12 @@ def test_a_touching_pair_is_cut_apart(recognizer):
 def test_most_numbers_with_one_touching_pair_are_read(recognizer):
     """Hand-made pen styles, four digits, one pair touching: a floor, not a benchmark."""
     right = 0
-    for seed in range(20):
+    for seed in range(40):
         labels = np.random.default_rng(seed).integers(0, 10, 4)
         number = written([pen(int(d)) for d in labels], seed=seed, touching=True)
         assert number.touching
         right += recognizer.read_number(canvas(number, seed)).number == number.label
-    assert right >= 14, right
+    assert right >= 20, right  # 26 of 40 with the shipped model
 
 
 def test_specks_and_a_trailing_dot_are_left_out(recognizer):
