@@ -78,6 +78,10 @@ def skeleton(mask: np.ndarray) -> np.ndarray:
     centre_line = np.zeros_like(mask)
     while mask.any():
         eroded = cv2.erode(mask, element)
+        if np.array_equal(eroded, mask):
+            # All ink: erosion treats the outside as ink too, so it would never end (a
+            # thin 1 cropped to its ink); the whole mask is its own centre line then.
+            return centre_line | mask
         centre_line |= mask - cv2.dilate(eroded, element)
         mask = eroded
     return centre_line

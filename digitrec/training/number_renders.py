@@ -87,7 +87,9 @@ def mnist_number(
         if brush:
             # Smoothed first: the centre line of an enlarged 28 px bitmap is full of spurs.
             smooth = cv2.GaussianBlur(big, (0, 0), size / 40)
-            traced = augment.brush_strokes((smooth > 110).astype(np.uint8), diameter)
+            # Padded: a digit that fills its crop (a thin 1) keeps a centre line.
+            ink_mask = np.pad((smooth > 110).astype(np.uint8), diameter)
+            traced = augment.brush_strokes(ink_mask, diameter)
             ink = cv2.GaussianBlur(traced.astype(np.float32), (3, 3), 0)
         else:  # pen ink saturates, where MNIST's grey edges do not
             ink = np.clip((big.astype(np.float32) / 255.0 - 0.2) / 0.6, 0.0, 1.0)
