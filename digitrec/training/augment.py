@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from skimage.morphology import skeletonize
 
 from digitrec.preprocess import stroke_width
 from digitrec.training import REPO_ROOT
@@ -73,18 +74,13 @@ def add_style(image: np.ndarray, label: int, rng: np.random.Generator) -> np.nda
 
 
 def skeleton(mask: np.ndarray) -> np.ndarray:
-    """Lantuéjoul's morphological skeleton of a 0/1 mask: the union of erosion residues."""
-    element = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
-    centre_line = np.zeros_like(mask)
-    while mask.any():
-        eroded = cv2.erode(mask, element)
-        if np.array_equal(eroded, mask):
-            # All ink: erosion treats the outside as ink too, so it would never end (a
-            # thin 1 cropped to its ink); the whole mask is its own centre line then.
-            return centre_line | mask
-        centre_line |= mask - cv2.dilate(eroded, element)
-        mask = eroded
-    return centre_line
+    """The one-pixel centre line of a 0/1 mask (scikit-image's thinning).
+
+    A thinned line stays connected and nearly free of spurs, so a brush drawn along it
+    leaves a clean stroke; the morphological skeleton used before was broken and spiky, and
+    the brush turned every spur into a bead beside the stroke, which no pen makes.
+    """
+    return skeletonize(mask > 0).astype(mask.dtype)
 
 
 def restroke(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
