@@ -18,8 +18,9 @@ For each source, input and length: exact-number accuracy (every digit right, not
 missing or extra), per-digit accuracy (true digits read right, in order: the longest
 common subsequence of the truth and the reading, over the truth's length), and "one by
 one": the share of numbers whose every digit, written alone where it stands in the number
-(same canvas, or the same size of photo), is read right: the figure a perfect segmentation
-would reach with this model.
+(same canvas; on paper, photographed by itself), is read right: how well this model reads
+these digits with no neighbours to tell apart. It is no ceiling: a digit alone on paper is
+a smaller part of its photo, so long numbers can read better whole than one by one.
 Also the median time per number (the machine's load is printed first).
 """
 
@@ -127,7 +128,7 @@ def main() -> None:
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
     print("exact: the number read exactly; digits: true digits read, in order; one by one:")
     print("numbers whose digits all read right when each is written alone, where it stands in")
-    print("the number (no neighbours to tell apart): what a perfect segmentation would give")
+    print("the number (no neighbours to tell apart)")
     print(
         f"{'source':<6} {'input':<6} {'len':>3} {'pair':<9} {'n':>5} {'exact':>7} {'digits':>7}"
         f" {'one by one':>10} {'ms/number':>9}"

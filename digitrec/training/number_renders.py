@@ -55,8 +55,8 @@ class NumberInk:
         return tuple(cv2.boundingRect((part > 0.02).astype(np.uint8)) for part in self.parts)
 
     def alone(self, k: int) -> NumberInk:
-        """Digit ``k`` by itself, where it stands in the number's frame (to read it alone:
-        what a perfect segmentation would give)."""
+        """Digit ``k`` by itself, where it stands in the number's frame (to read it with no
+        neighbours to tell apart)."""
         part = self.parts[k]
         return NumberInk(part, self.label[k], self.height, False, (part,))
 
