@@ -19,9 +19,9 @@ missing or extra), per-digit accuracy (true digits read right, in order: the lon
 common subsequence of the truth and the reading, over the truth's length), and "one by
 one": the share of numbers whose every digit, written alone where it stands in the number
 (same canvas; on paper, photographed by itself), is read right: how well this model reads
-these digits with no neighbours to tell apart. It is no ceiling: alone on paper, a digit
-makes a narrow photo of its own, where the register's rules are only a few digits long and
-harder to tell from strokes, so long numbers can read better whole than one by one.
+these digits with no neighbours to tell apart. It is no ceiling: on paper each digit alone
+makes a small photo of its own, and long numbers have read better whole than one by one
+(the cause is not yet known).
 Also the median time per number (the machine's load is printed first).
 """
 
