@@ -30,6 +30,7 @@ from tests.browser_support import (  # noqa: E402
     draw,
     drawn_digit,
     launch_chromium,
+    mouse_up_to_answer,
     start_streamlit,
     stop,
     streamlit_server,
@@ -96,30 +97,10 @@ def first_prediction() -> dict[str, float]:
     return {"healthy": healthy, "ready": ready, "drawing": drawing, "served": served}
 
 
-def mouse_up_to_answer(runs: int, warmup: int = 3) -> list[float]:
-    """Milliseconds from releasing the mouse at the end of a drawing to its answer on the
-    screen, in Chromium against a real server: what a person waits for after a stroke."""
-    from playwright.sync_api import expect, sync_playwright
-
-    shown = "([selector, digit]) => document.querySelector(selector)?.textContent === digit"
-    times = []
-    with sync_playwright() as playwright, streamlit_server() as url:
-        browser = launch_chromium(playwright)
-        page = browser.new_page(viewport={"width": 1024, "height": 900})
-        page.goto(url)
-        for i in range(warmup + runs):
-            expect(page.locator(DRAWING_LAYER)).to_have_count(1, timeout=60_000)
-            page.wait_for_timeout(500)  # let a fresh canvas finish mounting
-            digit = (7, 0)[i % 2]
-            released = draw(page, digit)
-            # Checked on every animation frame: Playwright's own waits poll far more coarsely.
-            page.wait_for_function(shown, arg=[PREDICTED, str(digit)], polling="raf")
-            if i >= warmup:
-                times.append((time.perf_counter() - released) * 1000)
-            page.locator(".st-key-clear button").click()
-            expect(page.locator(PREDICTED)).to_have_count(0, timeout=60_000)
-        browser.close()
-    return times
+def answer_waits(runs: int) -> list[float]:
+    """Mouse released -> answer on screen, in Chromium against a fresh server."""
+    with streamlit_server() as url:
+        return mouse_up_to_answer(url, runs)
 
 
 def summary(name: str, times: list[float]) -> str:
@@ -143,7 +124,7 @@ def main() -> None:
     if not args.no_browser and CHROMIUM.exists():
         browser_runs = max(10, args.runs // 10)
         print(summary("mouse released -> answer on screen (Chromium, real server)",
-                      mouse_up_to_answer(browser_runs)))  # fmt: skip
+                      answer_waits(browser_runs)))  # fmt: skip
         t = first_prediction()
         print(
             f"streamlit run -> first prediction served: {t['served']:.2f} s "
