@@ -10,7 +10,8 @@ inputs it was not trained on:
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
-  (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all.
+  (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all; their
+  traces (:func:`stroke_traces`) are what the load test's virtual people draw.
 """
 
 from __future__ import annotations
