@@ -76,6 +76,19 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / TICKS
 
 
+def with_children(pid: int) -> list[int]:
+    """``pid`` and its child processes (nginx's workers are children of its master)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process has just ended
+        if parent == pid:
+            children.append(int(stat.parent.name))
+    return [pid, *children]
+
+
 def own_cpu_seconds() -> float:
     times = os.times()
     return times.user + times.system
@@ -124,7 +137,7 @@ def run_level(
     seed: int,
 ) -> Level:
     pids = served.app_pids
-    balancer = [served.balancer_pid] if served.balancer_pid else []
+    balancer = with_children(served.balancer_pid) if served.balancer_pid else []
     plans = plan_crowd(recording, people, digits_each, strokes, seed)
     expected_s = ARRIVAL_S + digits_each * strokes * sum(STROKE_GAP_S) / 2
     browser_job = None

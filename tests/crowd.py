@@ -16,6 +16,7 @@ import contextlib
 import io
 import math
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
@@ -256,7 +257,6 @@ class RunReader:
     run_started: float = 0.0
     shown: dict[str, str] = field(default_factory=dict)
     image_url: str | None = None
-    finished_runs: int = 0
 
     def feed(self, frame: bytes) -> None:
         message = ForwardMsg()
@@ -273,12 +273,13 @@ class RunReader:
                 self.image_url = element.imgs.imgs[0].url
             elif shown == "exception":
                 self.errors.append(f"the page raised: {element.exception.message}")
-        elif kind == "script_finished":
-            self.finished_runs += 1
-            if message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
-                digit = self.shown.get("Predicted digit")
-                answer = Answer(None if digit is None else int(digit), self.shown.get("Confidence"))
-                self.log.finished(answer, self.run_started, time.perf_counter())
+        elif (
+            kind == "script_finished"
+            and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+        ):  # a run stopped early for the next stroke's shows nothing final
+            digit = self.shown.get("Predicted digit")
+            answer = Answer(None if digit is None else int(digit), self.shown.get("Confidence"))
+            self.log.finished(answer, self.run_started, time.perf_counter())
 
 
 def http_get(url: str, cookie: str = "") -> tuple[int, list[str], str]:
