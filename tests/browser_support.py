@@ -2,7 +2,8 @@
 
 Images are made the way users make them: strokes drawn with a thick round brush on the
 280x280 canvas (white on black), and MNIST digits turned into photos of dark ink on unevenly
-lit paper, saved as JPEG. Shared by tests/test_app.py, tests/test_browser.py and bench/app_*.py.
+lit paper, saved as JPEG. Shared by tests/test_app.py, tests/test_browser.py, the load test
+(tests/crowd.py, tests/test_load.py, bench/load_test.py) and bench/app_*.py.
 """
 
 from __future__ import annotations

@@ -57,6 +57,14 @@ def test_a_few_people_drawing_at_once_each_get_their_own_answers():
     assert {p[0].digit for p in plans} == {0, 1, 2, 3}  # different people, different digits
 
 
+def test_the_server_does_not_collect_all_garbage_after_every_run():
+    """Streamlit's default, a full collection after every script run, saturated one process
+    at 50 people drawing (README, "Serving many people")."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
 def upstream_of(url: str, person: str) -> str:
     request = urllib.request.Request(
         f"{url}/_stcore/health", headers={"Cookie": f"digitrec_person={person}"}
