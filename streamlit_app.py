@@ -7,6 +7,7 @@ CLI and the evaluations measure.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -170,8 +171,18 @@ def number_page(recognizer: Recognizer, source: str) -> None:
 
 @st.cache_resource(show_spinner="Loading the model…")
 def load_recognizer() -> Recognizer:
-    """One recognizer per server process, shared by every session; never retrained here."""
-    return Recognizer.load()
+    """One recognizer per server process, shared by every session; never retrained here.
+
+    Once it is loaded, everything the process holds so far (Streamlit, numpy, the model:
+    about 100,000 objects) lives as long as the process, so it is moved out of the garbage
+    collector's sight: Python's own full collections then walk only what sessions create
+    (20 ms a collection, holding the interpreter lock, down to nearly nothing; see
+    "Serving many people" in README.md).
+    """
+    recognizer = Recognizer.load()
+    gc.collect()
+    gc.freeze()
+    return recognizer
 
 
 def load_recognizer_or_explain() -> Recognizer | None:

@@ -2,7 +2,8 @@
 
 Images are made the way users make them: strokes drawn with a thick round brush on the
 280x280 canvas (white on black), and MNIST digits turned into photos of dark ink on unevenly
-lit paper, saved as JPEG. Shared by tests/test_app.py, tests/test_browser.py and bench/app_*.py.
+lit paper, saved as JPEG. Shared by tests/test_app.py, tests/test_browser.py, the load test
+(tests/crowd.py, tests/test_load.py, bench/load_test.py) and bench/app_*.py.
 """
 
 from __future__ import annotations
@@ -151,6 +152,39 @@ def draw_strokes(page, strokes: list[list[tuple[int, int]]], width: int = CANVAS
         page.mouse.up()
         released = time.perf_counter()
     return released
+
+
+def mouse_up_to_answer(
+    url: str, runs: int | None = None, seconds: float | None = None, warmup: int = 3
+) -> list[float]:
+    """Milliseconds from releasing the mouse at the end of a drawing to its answer on the
+    screen, in Chromium against the server at ``url``: what a person waits for after a
+    stroke. Draws a 7 or a 0 and clears the canvas, ``runs`` times after ``warmup``, or
+    for ``seconds`` (whichever ends first)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    shown = "([selector, digit]) => document.querySelector(selector)?.textContent === digit"
+    times: list[float] = []
+    deadline = time.perf_counter() + (seconds if seconds is not None else float("inf"))
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        page = browser.new_page(viewport={"width": 1024, "height": 900})
+        page.goto(url, timeout=120_000)  # a saturated server is slow to serve the page too
+        i = 0
+        while (runs is None or len(times) < runs) and time.perf_counter() < deadline:
+            expect(page.locator(DRAWING_LAYER)).to_have_count(1, timeout=60_000)
+            page.wait_for_timeout(500)  # let a fresh canvas finish mounting
+            digit = (7, 0)[i % 2]
+            released = draw(page, digit)
+            # Checked on every animation frame: Playwright's own waits poll far more coarsely.
+            page.wait_for_function(shown, arg=[PREDICTED, str(digit)], polling="raf")
+            if i >= warmup:
+                times.append((time.perf_counter() - released) * 1000)
+            page.locator(".st-key-clear button").click()
+            expect(page.locator(PREDICTED)).to_have_count(0, timeout=60_000)
+            i += 1
+        browser.close()
+    return times
 
 
 # --- a real server ------------------------------------------------------------------------

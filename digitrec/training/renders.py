@@ -10,7 +10,8 @@ inputs it was not trained on:
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
-  (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all.
+  (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all; their
+  traces (:func:`stroke_traces`) are what the load test's virtual people draw.
 """
 
 from __future__ import annotations
@@ -265,6 +266,17 @@ def canvas_drawing(
 
 def stroke_drawing(label: int, rng: np.random.Generator, transparent: bool = False) -> np.ndarray:
     """A 280x280 RGBA canvas with ``label`` drawn from one of its hand-made stroke styles."""
+    traces, brush = stroke_traces(label, rng)
+    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    for trace in traces:
+        cv2.polylines(canvas, [np.round(trace).astype(np.int32)], False, 255, brush, cv2.LINE_AA)
+    return canvas_rgba(canvas, transparent)
+
+
+def stroke_traces(label: int, rng: np.random.Generator) -> tuple[list[np.ndarray], int]:
+    """One of ``label``'s hand-made styles placed on the 280x280 canvas at a random size,
+    slant and position, with a little tremor: the pen's traces ((N, 2) arrays of x, y in
+    canvas pixels) and the brush width in pixels. The load test draws them stroke by stroke."""
     styles = STROKES[label]
     strokes = styles[int(rng.integers(len(styles)))]
     angle = np.deg2rad(rng.uniform(-12, 12))
@@ -275,12 +287,11 @@ def stroke_drawing(label: int, rng: np.random.Generator, transparent: bool = Fal
     )
     centre = rng.uniform(110, 170, 2)
     brush = int(rng.integers(10, 30))
-    canvas = np.zeros((CANVAS, CANVAS), np.uint8)
+    traces = []
     for stroke in strokes:
         points = (np.array(stroke, np.float64) - 0.5) * scale
-        points = points @ linear.T + centre + rng.normal(0, 2.5, (len(stroke), 2))
-        cv2.polylines(canvas, [np.round(points).astype(np.int32)], False, 255, brush, cv2.LINE_AA)
-    return canvas_rgba(canvas, transparent)
+        traces.append(points @ linear.T + centre + rng.normal(0, 2.5, (len(stroke), 2)))
+    return traces, brush
 
 
 def _arc(cx, cy, rx, ry, start, end, n=12):
