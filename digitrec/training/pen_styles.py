@@ -36,8 +36,7 @@ WOBBLE /= WOBBLE.sum()
 def pen_digit(label: int, rng: np.random.Generator) -> np.ndarray:
     """A ``SIDE`` x ``SIDE`` uint8 drawing (ink bright) of ``label`` in one of its styles."""
     strokes = STYLES[label](rng)
-    linear = _slant(rng)
-    strokes = [_wobble((np.asarray(s, np.float64) - 0.5) @ linear.T + 0.5, rng) for s in strokes]
+    strokes = hand_drawn(strokes, random_slant(rng), rng)
     height = rng.uniform(*HEIGHT_RANGE)
     brush = max(2.0, height * rng.uniform(*BRUSH_SHARE))
     centre = tuple(SIDE / 2 + rng.normal(0, 4, 2))
@@ -128,7 +127,14 @@ STYLES: dict[int, Callable[[np.random.Generator], list[Stroke]]] = {
 }
 
 
-def _slant(rng: np.random.Generator) -> np.ndarray:
+def hand_drawn(
+    strokes: list[Stroke], linear: np.ndarray, rng: np.random.Generator
+) -> list[np.ndarray]:
+    """Unit-box strokes slanted by ``linear`` (2x2, about the box's centre) and wobbled."""
+    return [_wobble((np.asarray(s, np.float64) - 0.5) @ linear.T + 0.5, rng) for s in strokes]
+
+
+def random_slant(rng: np.random.Generator) -> np.ndarray:
     """One slant, rotation and squeeze for all of a digit's strokes."""
     angle = np.deg2rad(rng.uniform(-12, 12))
     shear = rng.uniform(-0.35, 0.2)  # forward slant more often than backward
