@@ -162,6 +162,7 @@ def main() -> None:
 
     for count in args.counts:
         gains, befores, afters, halved, mnist_after, seconds = [], [], [], [], [], []
+        erring = []  # writers with any error before: the others count as halved
         full = []
         for index, (images, labels, features) in enumerate(data.values()):
             chosen = split(labels, count, rng)
@@ -174,6 +175,7 @@ def main() -> None:
             gains.append(after.mean() - before.mean())
             errors_before, errors_after = (~before).sum(), (~after).sum()
             halved.append(errors_after * 2 <= errors_before if errors_before else True)
+            erring.append(errors_before > 0)
             seconds.append(report.seconds)
             if mnist is not None:
                 mnist_after.append(mnist_accuracy(heads, mnist))
@@ -183,7 +185,8 @@ def main() -> None:
         line = (
             f"N={count:>2}: accuracy {np.mean(befores):.2%} -> {np.mean(afters):.2%}, "
             f"mean gain {gains.mean() * 100:+.2f} points, worse {np.mean(gains < 0):.0%} "
-            f"({int((gains < 0).sum())}/{len(gains)}), errors halved {np.mean(halved):.0%}, "
+            f"({int((gains < 0).sum())}/{len(gains)}), errors halved {np.mean(halved):.0%} "
+            f"({sum(h and e for h, e in zip(halved, erring))} of {sum(erring)} with errors), "
             f"fine-tune median {np.median(seconds) * 1000:.0f} ms"
         )
         if mnist_after:
