@@ -5,11 +5,11 @@
 For each simulated writer (as in ``bench/personal_finetune.py``) and N, the corrected digits'
 augmented copies and their features are computed once; then every recipe in the grid fits
 heads on them (``digitrec.personal.fit_heads``), used alone or combined with the shipped
-heads (``COMBINE``), and is scored on the writer's other digits
-and on MNIST test. Prints, per recipe: the mean gain per N, writers worse (any N), the share
-whose errors were at least halved at N = 10, and MNIST's mean and worst drop over the
-writers' models. Choose on ``--writers even``; check the choice on the odd writers with
-``bench/personal_finetune.py --writers odd`` and its overrides, so the figure is honest.
+heads (``COMBINE``), and is scored on the writer's other digits and on MNIST test. Prints,
+per recipe: the mean gain per N, writers worse (any N), the share whose errors were at least
+halved at N = 10, and MNIST's mean and worst drop over the writers' models. Choose on
+``--writers even``; check the choice on the odd writers (``--writers odd`` here, or
+``bench/personal_finetune.py --writers odd`` with its overrides), so the figure is honest.
 """
 
 from __future__ import annotations
