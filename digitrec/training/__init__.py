@@ -11,6 +11,8 @@ below it) never imports this package. It needs the training requirements
 - ``noise``: additive white Gaussian noise (augmentation and the noise study)
 - ``renders``: realistic test inputs (photos of paper, phone photos, canvas drawings)
 - ``pen_replay``: the UNIPEN pen-tablet validation digits, replayed on the canvas
+- ``style_writers``: generated writers with a consistent style shift, for the personal
+  fine-tune's benchmark
 - ``allocator``: glibc tuning for CPU training
 """
 
