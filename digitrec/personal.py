@@ -48,7 +48,7 @@ LEARNING_RATE = 0.02
 # +1.00 / +1.59 / +1.73, errors halved at N = 10 for 85% of writers against 77%, none worse
 # with either, worst writer's model -0.30 MNIST points against -0.31. On the 25 odd-indexed
 # writers, the check: +0.54 / +0.64 / +0.34 against +0.44 / +0.53 / -0.10, 80% halved with
-# both, 1 writer worse against 2, worst MNIST -0.31 against -0.36.
+# both, 1 writer worse at some N against 2, worst MNIST -0.31 against -0.36.
 L2_PULL = 0.0
 
 
