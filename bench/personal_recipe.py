@@ -23,8 +23,8 @@ from personal_finetune import split, unipen_drawings
 from digitrec.personal import AUGMENT_COPIES, BaseModel, augment, fit_heads
 from digitrec.recognizer import prepare
 
-# The recipe shipped before (first), then one knob at a time and a few pairs. 300 steps gave
-# the same heads as 150 (tried with the first recipe and with user weight 0.1).
+# The recipe shipped before (first), then one knob at a time and a few pairs. 300 steps scored
+# the same as 150 (tried with the first recipe and with user weight 0.1).
 RECIPES = [
     {"user_weight": 0.2, "l2_pull": 1e-3, "steps": 150},
     {"user_weight": 0.1, "l2_pull": 1e-3, "steps": 150},
