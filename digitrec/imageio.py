@@ -142,6 +142,10 @@ def _array_to_grey(array: np.ndarray) -> np.ndarray:
         raise ImageError(f"image too large: {array.shape[1]} x {array.shape[0]} pixels")
     if array.dtype == np.uint8 and array.ndim == 3:
         return _uint8_colour_to_grey(array)
+    if array.dtype == np.uint8:
+        # Already what we return (grey PNGs and scans, most files): a copy of our own, without
+        # the float round trip that cost as much as decoding a 300x300 PNG.
+        return array.copy()
     pixels = _to_unit_float(array)
     if pixels.ndim == 2:
         return _to_uint8(pixels)

@@ -30,6 +30,15 @@ def test_grey_png_round_trips(seven):
     assert np.array_equal(load_grey(png_bytes(seven)), seven)
 
 
+def test_a_grey_array_comes_back_equal_and_as_a_copy_of_our_own(seven):
+    grey = load_grey(seven)
+    assert np.array_equal(grey, seven) and grey.dtype == np.uint8
+    grey[:] = 0  # writable, and the caller's array is untouched
+    assert seven.any()
+    decoded = load_grey(png_bytes(seven))  # numpy's view of a PIL image is read-only
+    decoded[0, 0] = 1
+
+
 def test_rgb_and_palette_and_16_bit_decode_to_the_same_picture(seven):
     rgb = Image.fromarray(np.dstack([seven] * 3))
     palette = rgb.convert("P")
