@@ -56,6 +56,12 @@ CROP_PAD = 0.6
 LINE_MIN_HEIGHTS = 1.5
 LINE_MIN_WIDTH_SHARE = 0.5
 LINE_MAX_ANGLE = 12.0
+# A straight line that runs from side to side of the picture, its ends within this share of
+# the sides, is a rule however short: a photo of one or two digits in a register is barely
+# wider than high, and its rules, shorter than 1.5 heights, were read as digits or joined
+# the column rules into one grid-shaped mark (a "1" beside most single digits on ruled
+# paper: 21 of 300 such photos were misread, bench/number_accuracy.py's paper renders).
+RULE_REACH = 0.05
 # Vertical rules (a register's columns, a box's sides) are longer than this many digits,
 # or run along this share of a side of the picture, at its edge.
 RULE_MIN_DIGITS = 1.5
@@ -396,15 +402,22 @@ def _line_length(shape: tuple[int, ...]) -> float:
 
 def _without_lines(mask: np.ndarray, horizontal: bool, min_length: float) -> np.ndarray:
     """``mask`` without its straight horizontal (or vertical) lines at least ``min_length``
-    long; where a stroke crosses or leans on a line, the stroke keeps its ink."""
-    segments = _straight_marks(mask, min_length)
+    long or running from side to side of the picture; where a stroke crosses or leans on a
+    line, the stroke keeps its ink."""
+    side = mask.shape[1] if horizontal else mask.shape[0]
+    segments = _straight_marks(mask, min(min_length, (1 - 2 * RULE_REACH) * side))
     if len(segments) == 0:
         return mask
     dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
     dy = (segments[:, 3] - segments[:, 1]).astype(np.float64)
     angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))
+    along = segments[:, [0, 2]] if horizontal else segments[:, [1, 3]]
+    side_to_side = (along.min(axis=1) <= RULE_REACH * side) & (
+        along.max(axis=1) >= (1 - RULE_REACH) * side - 1
+    )
+    long_enough = np.hypot(dx, dy) >= min_length
     wanted = angle <= LINE_MAX_ANGLE if horizontal else angle >= 90 - LINE_MAX_ANGLE
-    segments = segments[wanted]
+    segments = segments[wanted & (long_enough | side_to_side)]
     if len(segments) == 0:
         return mask
     band = np.zeros_like(mask)
