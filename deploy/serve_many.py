@@ -52,8 +52,11 @@ def find_nginx() -> str | None:
     return found or next((p for p in NGINX_PATHS if os.access(p, os.X_OK)), None)
 
 
-def streamlit_command(port: int, address: str, extra_args: Sequence[str] = ()) -> list[str]:
-    """``streamlit run`` for one process of the page, on ``address:port``."""
+def streamlit_command(
+    port: int, address: str, extra_args: Sequence[str] = (), headless: bool = True
+) -> list[str]:
+    """``streamlit run`` for one process of the page, on ``address:port`` (``headless=False``
+    runs it as on a desktop, where Streamlit may prompt on its terminal)."""
     return [
         sys.executable,
         "-m",
@@ -61,7 +64,7 @@ def streamlit_command(port: int, address: str, extra_args: Sequence[str] = ()) -
         "run",
         str(APP),
         "--server.headless",
-        "true",
+        str(headless).lower(),
         "--server.fileWatcherType",
         "none",
         "--server.address",

@@ -14,7 +14,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -24,6 +23,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
+from deploy.serve_many import streamlit_command
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "streamlit_app.py"
@@ -221,23 +222,8 @@ def start_streamlit(
     whose stdin is kept open here); ``env`` replaces the environment.
     """
     port = port or free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(APP),
-        "--server.headless",
-        str(headless).lower(),
-        "--server.fileWatcherType",
-        "none",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-    ]
     process = subprocess.Popen(
-        command,
+        streamlit_command(port, "127.0.0.1", headless=headless),
         cwd=ROOT,
         env=env,
         stdin=subprocess.PIPE,
