@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import importlib.metadata
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,14 @@ SOURCES = ("pyproject.toml", "README.md", "digitrec", "models")
 pytestmark = pytest.mark.slow
 
 
+# A PYTHONPATH pointing into a checkout would let pip and the venv's python see the checkout's
+# own digitrec (pip then "finds it installed" and leaves the venv empty): the venv must see
+# only what was installed into it.
+ISOLATED = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
+
+
 def run(command: list, **kwargs) -> subprocess.CompletedProcess:
+    kwargs.setdefault("env", ISOLATED)
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, **kwargs)
     assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
     return done
