@@ -25,6 +25,7 @@ from digitrec import (
     Recognizer,
     Result,
     draw_number,
+    load_grey,
     personal_path,
 )
 
@@ -510,8 +511,15 @@ def safely(read: Callable[..., Any], image: Any, label: str) -> Any:
 
 
 def show_number(recognizer: Recognizer, source: str, image: Any, label: str) -> NumberResult | None:
-    """The prompt, an error, or the number read in the image, which it returns."""
-    result = prompt_or_read(recognizer.read_number, source, image, label, NUMBER_PROMPTS)
+    """The prompt, an error, or the number read in the image, which it returns.
+
+    The picture is decoded once, here: the reading and the picture with its boxes both use
+    the decoded grey image (a phone photo costs tens of milliseconds to decode).
+    """
+    grey = prompt_or_read(load_grey, source, image, label, NUMBER_PROMPTS)
+    if grey is None:
+        return None
+    result = safely(recognizer.read_number, grey, label)
     if result is None:
         return None
     if not result.found:
@@ -530,7 +538,7 @@ def show_number(recognizer: Recognizer, source: str, image: Any, label: str) -> 
     if result.note:
         st.info(f"Note: {result.note}.", icon=":material/info:")
     number_read(result)
-    digits_found(image, label, result)
+    digits_found(grey, result)
     return result
 
 
@@ -543,10 +551,10 @@ def number_read(result: NumberResult) -> None:
             st.metric("Least sure digit", result.confidence_text)
 
 
-def digits_found(image: Any, label: str, result: NumberResult) -> None:
+def digits_found(grey: Any, result: NumberResult) -> None:
     """The picture with a box round each digit and its confidence, then what the model saw."""
     st.image(
-        draw_number(image, result, label),
+        draw_number(grey, result),
         caption="Where each digit was found, and how sure the model is of it",
     )
     with st.container(horizontal=True, key="number-inputs"):

@@ -9,7 +9,7 @@
 
 from digitrec.annotate import draw_number
 from digitrec.feedback import FeedbackError, FeedbackStore, Sample
-from digitrec.imageio import MAX_PIXELS, ImageError
+from digitrec.imageio import MAX_PIXELS, ImageError, load_grey
 from digitrec.personal import (
     FineTuneReport,
     PersonalModelError,
@@ -35,6 +35,7 @@ __all__ = [
     "draw_number",
     "forget_personal_model",
     "learn_handwriting",
+    "load_grey",
     "personal_card",
     "personal_path",
 ]
