@@ -28,6 +28,7 @@ from digitrec import (
     load_grey,
     personal_path,
 )
+from digitrec.feedback import default_path as feedback_db_path
 
 HERE = Path(__file__).resolve().parent
 COMPARISON_PAGE = HERE / "app_pages" / "model_comparison.py"
@@ -201,10 +202,31 @@ def load_recognizer_or_explain() -> Recognizer | None:
 def feedback_store_or_none() -> FeedbackStore | FeedbackError:
     """The store of the user's corrections, or the error that says why it cannot be used
     (the page goes on recognizing either way)."""
+    path = feedback_db_path()
     try:
-        return FeedbackStore()
+        if file_identity(path) is None:
+            FeedbackStore(path)  # sets the file up first: the cache is keyed by the file
+        return shared_feedback_store(str(path), file_identity(path))
     except FeedbackError as err:
         return err
+
+
+@st.cache_resource(show_spinner=False)
+def shared_feedback_store(path: str, identity: tuple[int, int] | None) -> FeedbackStore:
+    """One store per database file for the whole process. Making a store opens and checks the
+    file, which cost 5% of the server's time at 50 people drawing (once per stroke); a store
+    is safe to share between sessions. ``identity`` keys the cache, so a file deleted or
+    replaced while the page runs gets a store (and a schema) of its own."""
+    return FeedbackStore(path)
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file at ``path``, or None where there is none."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 @st.cache_resource(show_spinner="Loading your personal model…")

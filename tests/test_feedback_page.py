@@ -76,6 +76,20 @@ def test_a_corrupt_database_leaves_the_page_working(db):
     assert any("damaged" in e.value for e in page.error)
 
 
+def test_a_database_deleted_while_the_page_runs_is_set_up_again(db):
+    """The page keeps one store per database file; a file removed under it is made anew."""
+    at = draw(start(), drawn_digit(7))
+    at.button(key="feedback-right").click().run()
+    assert len(FeedbackStore(db)) == 1
+    for leftover in db.parent.iterdir():  # the database and its WAL files
+        leftover.unlink()
+    at = draw(at, drawn_digit(1))
+    at.button(key="feedback-right").click().run()
+    assert_no_crash(at)
+    (sample,) = FeedbackStore(db).samples()
+    assert (sample.label, sample.predicted) == (1, 1)
+
+
 def add_samples(db, labels, predicted=None) -> FeedbackStore:
     store = FeedbackStore(db)
     images = [np.full((28, 28), 10 * i, np.uint8) for i in range(len(labels))]
