@@ -25,10 +25,10 @@ from digitrec import (
     Recognizer,
     Result,
     draw_number,
+    feedback_db_path,
     load_grey,
     personal_path,
 )
-from digitrec.feedback import default_path as feedback_db_path
 
 HERE = Path(__file__).resolve().parent
 COMPARISON_PAGE = HERE / "app_pages" / "model_comparison.py"

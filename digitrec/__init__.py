@@ -8,7 +8,7 @@
 """
 
 from digitrec.annotate import draw_number
-from digitrec.feedback import FeedbackError, FeedbackStore, Sample
+from digitrec.feedback import FeedbackError, FeedbackStore, Sample, feedback_db_path
 from digitrec.imageio import MAX_PIXELS, ImageError, load_grey
 from digitrec.personal import (
     FineTuneReport,
@@ -33,6 +33,7 @@ __all__ = [
     "Result",
     "Sample",
     "draw_number",
+    "feedback_db_path",
     "forget_personal_model",
     "learn_handwriting",
     "load_grey",

@@ -88,7 +88,7 @@ class SampleSet:
         return len(self.labels)
 
 
-def default_path() -> Path:
+def feedback_db_path() -> Path:
     """``$DIGITREC_FEEDBACK_DB``, else ``feedback.sqlite3`` in the user's data directory."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR]).expanduser()
@@ -129,7 +129,7 @@ class FeedbackStore:
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
-        self.path = default_path() if path is None else Path(path).expanduser()
+        self.path = feedback_db_path() if path is None else Path(path).expanduser()
         if self.path.is_dir():
             raise FeedbackError(f"the feedback database path is a folder: {self.path}")
         try:

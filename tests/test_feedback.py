@@ -105,11 +105,11 @@ def test_the_database_runs_in_wal_mode(store):
 
 def test_path_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv(feedback.ENV_VAR, str(tmp_path / "mine.db"))
-    assert feedback.default_path() == tmp_path / "mine.db"
+    assert feedback.feedback_db_path() == tmp_path / "mine.db"
     assert FeedbackStore().path == tmp_path / "mine.db"
     monkeypatch.delenv(feedback.ENV_VAR)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    assert feedback.default_path() == tmp_path / "data" / "digitrec" / "feedback.sqlite3"
+    assert feedback.feedback_db_path() == tmp_path / "data" / "digitrec" / "feedback.sqlite3"
 
 
 def test_a_corrupt_file_gives_a_clear_error(tmp_path):
