@@ -1,7 +1,7 @@
 """Train the digit CNN on MNIST and write the shipped model to models/.
 
     python train.py          # the shipped recipe (timings: README, models/model_card.json)
-    python train.py --fast   # one model, 8 epochs (about 3 minutes on 2 cores)
+    python train.py --fast   # one model, 8 epochs (about 7 minutes on 2 cores)
     python train.py --fast --limit 2000 --epochs 1 --out /tmp/model   # a smoke run
 
 Writes digitrec_cnn.keras, digitrec_cnn.tflite (what the app and CLI serve) and
