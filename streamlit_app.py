@@ -204,9 +204,10 @@ def feedback_store_or_none() -> FeedbackStore | FeedbackError:
     (the page goes on recognizing either way)."""
     path = feedback_db_path()
     try:
-        if file_identity(path) is None:
-            FeedbackStore(path)  # sets the file up first: the cache is keyed by the file
-        return shared_feedback_store(str(path), file_identity(path))
+        identity = file_identity(path)
+        if identity is None:
+            return FeedbackStore(path)  # sets the file up; the next rerun shares a store
+        return shared_feedback_store(str(path), identity)
     except FeedbackError as err:
         return err
 
