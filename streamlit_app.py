@@ -213,7 +213,7 @@ def feedback_store_or_none() -> FeedbackStore | FeedbackError:
 
 
 @st.cache_resource(show_spinner=False)
-def shared_feedback_store(path: str, identity: tuple[int, int] | None) -> FeedbackStore:
+def shared_feedback_store(path: str, identity: tuple[int, int]) -> FeedbackStore:
     """One store per database file for the whole process. Making a store opens and checks the
     file, which cost 5% of the server's time at 50 people drawing (once per stroke); a store
     is safe to share between sessions. ``identity`` keys the cache, so a file deleted or

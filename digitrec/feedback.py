@@ -140,8 +140,8 @@ class FeedbackStore:
                 f"{err.strerror or err}; set ${ENV_VAR} to a writable place"
             ) from err
         with self._connect() as db:
-            # The page makes a store on every rerun: a file already set up is only read here,
-            # since writing the version each time was a synced write per stroke per person.
+            # A file already set up is only read: stores are made often (the review page and
+            # the CLI make one per use), and writing the version is a synced write each time.
             if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
                 return
             db.execute("PRAGMA journal_mode=WAL")
