@@ -4,7 +4,8 @@
 
 The 6,000 MNIST training digits that ``train.py`` holds out (seed 0), with noise of each
 strength added as the comparison report adds it (clipped to [0, 1]; noise seed 123, the
-same for every model), read through the one pipeline. A picture read as "no digit" counts
+same for every model), read through the one pipeline and decided as the recognizer decides
+(scattered grain only with the model's confirmation). A picture read as "no digit" counts
 as wrong. The comparison report (``python -m digitrec compare``) scores the test set; this
 is the figure to choose on, since the test set must not choose anything.
 """
@@ -17,7 +18,8 @@ import numpy as np
 
 from digitrec.data import load_mnist
 from digitrec.interpreter import DigitClassifier
-from digitrec.parallel import to_mnist_many
+from digitrec.parallel import prepare_many
+from digitrec.recognizer import confirmed
 from digitrec.training.noise import add_gaussian_noise
 from digitrec.training.recipe import TrainConfig, split_train_validation
 
@@ -40,9 +42,10 @@ def main() -> None:
     print(f"validation split: {len(truth)} digits; model {classifier.path}")
     for sigma in args.sigmas:
         noisy = add_gaussian_noise(digits, sigma, NOISE_SEED) if sigma else digits
-        seen, found = to_mnist_many(noisy, args.workers)
-        read = classifier.probabilities(seen).argmax(axis=1)
-        right = float(np.mean(found & (read == truth)))
+        batch = prepare_many(noisy, args.workers)
+        probabilities = classifier.probabilities(batch.digits)
+        found = batch.found & confirmed(probabilities, batch.scattered)
+        right = float(np.mean(found & (probabilities.argmax(axis=1) == truth)))
         print(f"sigma {sigma:.2f}: {right:.2%}  (no digit found: {int(np.sum(~found))})")
 
 

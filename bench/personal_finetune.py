@@ -125,7 +125,7 @@ def main() -> None:
         canvases, labels = drawings[name]
         prepared = [prepare(canvas) for canvas in canvases]
         keep = [i for i, p in enumerate(prepared) if p is not None]
-        images = np.stack([prepared[i] for i in keep])
+        images = np.stack([prepared[i].image for i in keep])
         data[name] = (images, np.array([labels[i] for i in keep]), base.features(images))
     source = (
         f"style-shift writers ({args.style_shift} per style set)"

@@ -79,7 +79,7 @@ def main() -> None:
         canvases, labels = drawings[name]
         prepared = [prepare(c) for c in canvases]
         keep = [i for i, p in enumerate(prepared) if p is not None]
-        writer_images = np.stack([prepared[i] for i in keep])
+        writer_images = np.stack([prepared[i].image for i in keep])
         writer_labels = np.array([labels[i] for i in keep])
         features = base.features(writer_images)
         for count in args.counts:

@@ -44,7 +44,7 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     strokes = renders.stroke_drawing(7, rng)
-    digit = prepare(strokes)
+    digit = prepare(strokes).image
     inputs = {
         "canvas 280x280 RGBA": strokes,
         "array 28x28 grey": digit,

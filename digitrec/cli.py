@@ -13,10 +13,9 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from digitrec.imageio import ImageError
 from digitrec.parallel import imap_chunks
+from digitrec.preprocess import PreparedDigit
 
 CHUNK = 256  # files per worker task: big enough to amortise the hand-off, small to stream
 # What predict reads from a directory given as an argument (other files there are skipped).
@@ -212,13 +211,14 @@ def image_files(paths: Sequence[str]) -> list[str]:
 
 
 def _prepared_chunks(files: Sequence[str], workers: int | None, number: bool = False) -> Iterator:
-    """Per chunk of files, in input order: each file prepared for the model (a 28x28 digit,
-    None when blank; or a number's :class:`~digitrec.segment.Segmentation`), or the error."""
+    """Per chunk of files, in input order: each file prepared for the model (a
+    :class:`~digitrec.preprocess.PreparedDigit`, None when blank; or a number's
+    :class:`~digitrec.segment.Segmentation`), or the error."""
     chunks = [list(files[i : i + CHUNK]) for i in range(0, len(files), CHUNK)]
     yield from imap_chunks(_segment_chunk if number else _prepare_chunk, chunks, workers)
 
 
-def _prepare_chunk(files: list[str]) -> list[np.ndarray | str | None]:
+def _prepare_chunk(files: list[str]) -> list[PreparedDigit | str | None]:
     from digitrec.recognizer import prepare
 
     return [_or_error(prepare, name) for name in files]

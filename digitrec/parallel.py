@@ -10,11 +10,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from digitrec.preprocess import to_mnist
+from digitrec.preprocess import PreparedDigit, prepare_digit
 
 BLANK = np.zeros((28, 28), np.uint8)
 
@@ -46,27 +46,46 @@ def map_chunks(
     return list(imap_chunks(function, chunks, workers))
 
 
+class PreparedBatch(NamedTuple):
+    """Many pictures made MNIST-like: ``digits`` (N, 28, 28) uint8, blank where ``found``
+    is False; ``scattered`` (N,) bool marks found rows that only a model can confirm
+    (:class:`digitrec.preprocess.PreparedDigit`)."""
+
+    digits: np.ndarray
+    found: np.ndarray
+    scattered: np.ndarray
+
+
+def prepare_many(images: Sequence[np.ndarray], workers: int | None = None) -> PreparedBatch:
+    """:func:`digitrec.preprocess.prepare_digit` over many grey images, on every core."""
+    chunks = _split(list(images), workers)
+    prepared = [p for part in map_chunks(_prepare_chunk, chunks, workers) for p in part]
+    found = np.array([p is not None for p in prepared], dtype=bool)
+    scattered = np.array([p is not None and p.scattered for p in prepared], dtype=bool)
+    digits = (
+        np.stack([p.image if p is not None else BLANK for p in prepared])
+        if prepared
+        else np.zeros((0, 28, 28), np.uint8)
+    )
+    return PreparedBatch(digits, found, scattered)
+
+
 def to_mnist_many(
     images: Sequence[np.ndarray], workers: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Preprocess many grey images; returns ``(digits (N, 28, 28) uint8, found (N,) bool)``.
+    """:func:`prepare_many` for callers without a model, as :func:`~digitrec.preprocess.to_mnist`
+    is: ``(digits (N, 28, 28) uint8, found (N,) bool)``, scattered grain not found.
 
     Where no digit was found the row is blank and ``found`` is False.
     """
-    chunks = _split(list(images), workers)
-    parts = map_chunks(_to_mnist_chunk, chunks, workers)
-    digits = [d for part in parts for d in part]
-    found = np.array([d is not None for d in digits], dtype=bool)
-    stacked = (
-        np.stack([d if d is not None else BLANK for d in digits])
-        if digits
-        else np.zeros((0, 28, 28), np.uint8)
-    )
-    return stacked, found
+    batch = prepare_many(images, workers)
+    digits, found = batch.digits, batch.found & ~batch.scattered
+    digits[~found] = 0
+    return digits, found
 
 
-def _to_mnist_chunk(images: list[np.ndarray]) -> list[np.ndarray | None]:
-    return [to_mnist(image) for image in images]
+def _prepare_chunk(images: list[np.ndarray]) -> list[PreparedDigit | None]:
+    return [prepare_digit(image) for image in images]
 
 
 def _split(items: list, workers: int | None, per_worker: int = 4) -> list[list]:

@@ -5,11 +5,13 @@ ratio (anti-aliasing gives the grey edges), then placed in a 28x28 field so that
 of mass sits at the centre. Real inputs add what MNIST never had: dark ink on light paper,
 uneven lighting, sensor noise, specks, huge or tiny pictures, very thin or very thick
 strokes. Each step below removes one of those differences. Every input (canvas, upload,
-CLI, training, evaluation) goes through :func:`to_mnist`, so the model always sees the same
-kind of picture.
+CLI, training, evaluation) goes through :func:`prepare_digit` (or :func:`to_mnist`, which
+is the same for callers without a model), so the model always sees the same kind of picture.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -98,9 +100,11 @@ SPECK_SHARE = 0.06
 NOISY_LEVEL = 0.045
 # In a picture with visible grain (above this noise level; photos of paper measure up to
 # 0.017, canvases 0), ink whose largest piece is less than SCATTERED_INK_SHARE of all of it
-# is the noise's own blobs, not a digit: of 28x28 MNIST digits with sigma 0.5 noise added,
-# 1.2% fall below that share, of pictures of pure noise of the same strength 96%. (Of
-# 1,500 pen-drawn digits on a clean canvas, one would.)
+# is "scattered": what pure noise gives (96% of 28x28 pictures of sigma 0.5 noise), but also
+# 1.3% of 28x28 MNIST digits with sigma 0.5 noise added, whose strokes the threshold broke
+# up. Such a picture is only a digit if the model reads it with confidence
+# (:data:`digitrec.recognizer.SCATTERED_MIN_CONFIDENCE`). (Of 1,500 pen-drawn digits on a
+# clean canvas, one would be scattered.)
 GRAINY_LEVEL = 0.02
 SCATTERED_INK_SHARE = 0.5
 # Stroke widths, in pixels of the 20x20 box, outside which a stroke is thickened or thinned
@@ -110,8 +114,21 @@ SCATTERED_INK_SHARE = 0.5
 STROKE_RANGE = (1.8, 3.6)
 
 
-def to_mnist(grey: np.ndarray) -> np.ndarray | None:
-    """Return the 28x28 uint8 MNIST-style image of the digit in ``grey``, or None.
+@dataclass(frozen=True)
+class PreparedDigit:
+    """A picture made MNIST-like: the 28x28 uint8 ``image`` (0 background, 255 ink).
+
+    ``scattered`` marks a grainy picture whose ink lies in many small pieces, as pure noise
+    does: it may be a noisy digit or nothing, and only a model can tell (pure noise reads as
+    no digit in particular).
+    """
+
+    image: np.ndarray
+    scattered: bool = False
+
+
+def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
+    """The MNIST-style picture of the digit in ``grey``, or None when it holds no digit.
 
     A large picture (a phone photo of a page) is first searched for the digit at a small
     size; the digit is then cut out of the full-resolution picture, ruled lines removed,
@@ -125,8 +142,9 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
 
     Returns
     -------
-    28x28 uint8 array (0 background, 255 ink), or None when the image holds no digit
-    (blank, uniform, pure noise).
+    The 28x28 picture, marked ``scattered`` when only a model can say whether it is a digit
+    (see :class:`PreparedDigit`); None when the image holds no digit (blank, uniform, noise
+    without a blob of ink).
     """
     if not isinstance(grey, np.ndarray) or grey.ndim != 2 or grey.dtype != np.uint8:
         got = (
@@ -144,7 +162,14 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     return None if crop is None else _digit_to_mnist(crop)
 
 
-def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
+def to_mnist(grey: np.ndarray) -> np.ndarray | None:
+    """:func:`prepare_digit` for callers without a model (training, the study): the 28x28
+    uint8 image, or None when there is no digit or only scattered grain."""
+    prepared = prepare_digit(grey)
+    return None if prepared is None or prepared.scattered else prepared.image
+
+
+def _digit_to_mnist(grey: np.ndarray) -> PreparedDigit | None:
     """The pipeline proper, for a picture in which the digit is the main thing."""
     if min(grey.shape) < 3:
         return None
@@ -152,14 +177,13 @@ def _digit_to_mnist(grey: np.ndarray) -> np.ndarray | None:
     if found is None:
         return None
     mask, flat, noise = found
-    if noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE:
-        return None
+    scattered = noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE
     mask = _keep_digit_components(mask)
     if mask is None:
         return None
     if noise >= NOISY_LEVEL:
-        return _render_grey_like_mnist(flat, mask)
-    return mask_to_mnist(mask)
+        return PreparedDigit(_render_grey_like_mnist(flat, mask), scattered)
+    return PreparedDigit(mask_to_mnist(mask), scattered)
 
 
 def ink_mask(grey: np.ndarray, factor: float, stroke_side: int | None = None) -> np.ndarray | None:

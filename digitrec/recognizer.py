@@ -10,7 +10,7 @@ import numpy as np
 
 from digitrec.imageio import ImageSource, load_grey
 from digitrec.interpreter import DigitClassifier
-from digitrec.preprocess import to_mnist
+from digitrec.preprocess import PreparedDigit, prepare_digit
 from digitrec.segment import Segmentation, decode, segment
 
 # Below this probability the answer is shown as a guess. Measured with the shipped model by
@@ -18,6 +18,13 @@ from digitrec.segment import Segmentation, decode, segment
 # above it and 99.5% of those are right, while of the 0.5% below it only 56% are; on real
 # pen digits (UNIPEN on the canvas) 98.9% are above it, 98.2% of those right, 61% below.
 LOW_CONFIDENCE = 0.6
+# A picture of scattered grain (:class:`digitrec.preprocess.PreparedDigit`) is a digit only if
+# the model is at least this sure of it. Measured with the shipped model on pictures of pure
+# Gaussian noise (sigma 0.3 / 0.5 / 0.7, 1,000 each): the model is at most 0.25 sure of 95%
+# of them, and 99.1% / 95.7% / 91.6% end as "no digit" (95.9% at sigma 0.5 when every
+# scattered picture was refused). Of the 6,000 validation digits with sigma 0.5 noise, 1.3%
+# are scattered and mostly read with confidence: accuracy 95.07% -> 95.98%.
+SCATTERED_MIN_CONFIDENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -106,12 +113,18 @@ class NumberResult:
         return least.confidence_text
 
 
-def prepare(source: ImageSource, name: str | None = None) -> np.ndarray | None:
-    """Decode ``source`` and make it MNIST-like: a 28x28 uint8 image, or None if blank.
+def prepare(source: ImageSource, name: str | None = None) -> PreparedDigit | None:
+    """Decode ``source`` and make it MNIST-like (a 28x28 uint8 image), or None if blank.
 
     Raises :class:`digitrec.ImageError` when the input is not a usable image.
     """
-    return to_mnist(load_grey(source, name))
+    return prepare_digit(load_grey(source, name))
+
+
+def confirmed(probabilities: np.ndarray, scattered: np.ndarray) -> np.ndarray:
+    """Which rows of the model's ``probabilities`` (N, 10) are digits: all but the pictures of
+    scattered grain (N,) bool that the model is not sure of."""
+    return ~scattered | (probabilities.max(axis=1) >= SCATTERED_MIN_CONFIDENCE)
 
 
 def prepare_number(source: ImageSource, name: str | None = None) -> Segmentation:
@@ -193,20 +206,28 @@ class Recognizer:
             numbers.append(NumberResult(number, digits, segmentation.marks, segmentation.note))
         return numbers
 
-    def classify(self, processed: Sequence[np.ndarray | None]) -> list[Result]:
-        """Results for already prepared 28x28 digits (None entries mean "no digit")."""
-        found = [i for i, digit in enumerate(processed) if digit is not None]
-        results = [NOTHING_FOUND] * len(processed)
+    def classify(self, processed: Sequence[PreparedDigit | np.ndarray | None]) -> list[Result]:
+        """Results for already prepared digits: :class:`~digitrec.preprocess.PreparedDigit`
+        or plain 28x28 images (None entries mean "no digit")."""
+        prepared = [
+            p if p is None or isinstance(p, PreparedDigit) else PreparedDigit(p) for p in processed
+        ]
+        found = [i for i, digit in enumerate(prepared) if digit is not None]
+        results = [NOTHING_FOUND] * len(prepared)
         if not found:
             return results
-        probabilities = self.probabilities(np.stack([processed[i] for i in found]))
-        for i, row in zip(found, probabilities):
-            row = row.astype(np.float64) / float(row.sum())
+        probabilities = self.probabilities(np.stack([prepared[i].image for i in found]))
+        probabilities = probabilities.astype(np.float64)
+        probabilities /= probabilities.sum(axis=1, keepdims=True)
+        digits = confirmed(probabilities, np.array([prepared[i].scattered for i in found]))
+        for i, row, is_digit in zip(found, probabilities, digits):
+            if not is_digit:
+                continue
             best = int(np.argmax(row))
             results[i] = Result(
                 digit=best,
                 confidence=float(row[best]),
                 probabilities=tuple(float(p) for p in row),
-                processed=processed[i],
+                processed=prepared[i].image,
             )
         return results

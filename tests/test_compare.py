@@ -336,12 +336,13 @@ def test_prediction_time_is_the_median_of_warm_runs(monkeypatch):
 def test_preprocess_in_blocks_keeps_order_and_marks_missing_digits(monkeypatch, mnist_test):
     images = mnist_test[0][:300].copy()
     images[5] = 0  # a blank image: no digit
-    alone, found_alone = compare.preprocess(images, workers=1, desc="", progress=False)
+    alone = compare.preprocess(images, workers=1, desc="", progress=False)
     monkeypatch.setattr(compare, "PREPROCESS_BLOCK", 70)  # blocks of uneven size
-    blocks, found_blocks = compare.preprocess(images, workers=1, desc="", progress=False)
-    assert np.array_equal(alone, blocks) and np.array_equal(found_alone, found_blocks)
-    assert not found_alone[5] and found_alone.sum() == 299
-    assert not alone[5].any() and alone.shape == (300, 28, 28)
+    blocks = compare.preprocess(images, workers=1, desc="", progress=False)
+    for whole, in_blocks in zip(alone, blocks):
+        assert np.array_equal(whole, in_blocks)
+    assert not alone.found[5] and alone.found.sum() == 299 and not alone.scattered.any()
+    assert not alone.digits[5].any() and alone.digits.shape == (300, 28, 28)
 
 
 def test_report_files_are_written_from_typed_results_only(tmp_path, results):

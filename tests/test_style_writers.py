@@ -33,7 +33,7 @@ def test_one_writers_digits_are_closer_to_each_other_than_to_another_writers():
         images, labels = StyleWriter("all", (0, 1, 2, 4, 7, 9), seed).drawings(6)
         prepared = [prepare(image) for image in images]
         assert all(p is not None for p in prepared)
-        return np.stack(prepared).astype(np.float32).reshape(10, 6, -1)
+        return np.stack([p.image for p in prepared]).astype(np.float32).reshape(10, 6, -1)
 
     ours, theirs = digits(0), digits(1)
     within = np.mean([np.abs(d[:3, None] - d[None, 3:]).mean() for d in ours])

@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.data import MnistUnavailable, load_mnist
-from digitrec.parallel import cpu_count
+from digitrec.parallel import PreparedBatch, cpu_count
+from digitrec.recognizer import SCATTERED_MIN_CONFIDENCE, confirmed
 from digitrec.study.results import (
     BLUR,
     BLUR_SIGMAS,
@@ -262,9 +263,9 @@ def run_comparison(config: CompareConfig) -> Comparison:
 
     # All preprocessing first, before TensorFlow is imported.
     prep_start = time.perf_counter()
-    train_digits, train_found = preprocess(
-        train_images[order], config.workers, "preprocess train", config.progress
-    )
+    train = preprocess(train_images[order], config.workers, "preprocess train", config.progress)
+    # Training digits are what a model-free caller would get: scattered grain left out.
+    train_digits, train_found = train.digits, train.found & ~train.scattered
     # Rows follow `order`: the validation part first, then the fit part.
     labels_in_order = train_labels[order].astype(np.int64)
     is_val = np.zeros(len(order), bool)
@@ -324,32 +325,27 @@ def corrupted(images: np.ndarray, kind: str, strength: float, seed: int) -> np.n
     raise ValueError(f"expected a corruption among {GAUSSIAN}, {SALT_PEPPER}, {BLUR}, got {kind!r}")
 
 
-def preprocess(
-    images: np.ndarray, workers: int, desc: str, progress: bool = True
-) -> tuple[np.ndarray, np.ndarray]:
-    """``to_mnist`` over many images, in blocks so that a progress bar can follow.
+def preprocess(images: np.ndarray, workers: int, desc: str, progress: bool = True) -> PreparedBatch:
+    """The pipeline over many images, in blocks so that a progress bar can follow.
 
-    Returns ``(digits (N, 28, 28) uint8, found (N,) bool)``, blank rows where no digit was
-    found. Uses :func:`digitrec.parallel.to_mnist_many`, the helper training uses too.
+    Uses :func:`digitrec.parallel.prepare_many`, as the recognizer does: rows where no digit
+    was found are blank, and pictures of scattered grain are marked for the model to confirm.
     """
     from tqdm import tqdm
 
-    from digitrec.parallel import to_mnist_many
+    from digitrec.parallel import prepare_many
 
     # Below a couple of thousand images, starting worker processes costs more than it saves.
     workers = workers if len(images) >= POOL_MIN_IMAGES else 1
-    digits, found = [], []
+    blocks = []
     with tqdm(total=len(images), desc=desc, unit="img", disable=not progress, leave=False) as bar:
         for start in range(0, len(images), PREPROCESS_BLOCK):
-            block_digits, block_found = to_mnist_many(
-                images[start : start + PREPROCESS_BLOCK], workers
-            )
-            digits.append(block_digits)
-            found.append(block_found)
-            bar.update(len(block_found))
-    if not digits:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, bool)
-    return np.concatenate(digits), np.concatenate(found)
+            blocks.append(prepare_many(images[start : start + PREPROCESS_BLOCK], workers))
+            bar.update(len(blocks[-1].found))
+    if not blocks:
+        empty = np.zeros(0, bool)
+        return PreparedBatch(np.zeros((0, 28, 28), np.uint8), empty, empty)
+    return PreparedBatch(*(np.concatenate(part) for part in zip(*blocks)))
 
 
 def _run_classical(name, config, fit, val, tests, y_test) -> ModelResult:
@@ -454,18 +450,29 @@ def _scored(result: ModelResult, model, tests: dict, y_test: np.ndarray, progres
     from digitrec.metrics import NO_DIGIT, classification_metrics
     from digitrec.study.classifiers import predict_seconds_per_image
 
-    for (kind, strength), (digits, found) in tqdm(
+    for (kind, strength), batch in tqdm(
         tests.items(), desc=f"score {result.name}", disable=not progress, leave=False
     ):
         predictions = np.full(len(y_test), NO_DIGIT, np.int64)
-        predictions[found] = model.predict(digits[found])
+        predictions[batch.found] = model.predict(batch.digits[batch.found])
+        predictions[_unconfirmed(model, batch)] = NO_DIGIT
         metrics = classification_metrics(y_test, predictions)
         result.scores.append(Scores(corruption=kind, strength=strength, **metrics))
-    digits, found = tests.get((GAUSSIAN, 0.0), next(iter(tests.values())))
-    timed = digits[found][:TIMING_IMAGES]
+    batch = tests.get((GAUSSIAN, 0.0), next(iter(tests.values())))
+    timed = batch.digits[batch.found][:TIMING_IMAGES]
     seconds = predict_seconds_per_image(model, timed, repeats=TIMING_REPEATS)
     result.predict_ms_per_image = 1000.0 * seconds
     return result
+
+
+def _unconfirmed(model, batch: PreparedBatch) -> np.ndarray:
+    """Rows of scattered grain that the model does not confirm as digits, as the recognizer
+    decides (:func:`digitrec.recognizer.confirmed`); all of them for a model without
+    probabilities."""
+    rows = np.flatnonzero(batch.scattered)
+    if not len(rows) or not hasattr(model, "predict_proba"):
+        return rows
+    return rows[~confirmed(model.predict_proba(batch.digits[rows]), np.ones(len(rows), bool))]
 
 
 def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
@@ -475,9 +482,12 @@ def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
         f"into a fit part ({data.fit_images:,}) and a validation part ({data.val_images:,}); "
         f"{data.test_images:,} test images, used only for the final scores.",
         "- Same preprocessing for every model: every image (training and test, clean and "
-        f"corrupted) goes through `digitrec.preprocess.to_mnist`; {data.train_no_digit} training "
-        "images gave no digit and were left out; a test image without a digit counts as a "
-        f"wrong answer. Preprocessing took {data.preprocess_seconds:.0f} s.",
+        f"corrupted) goes through `digitrec.preprocess.prepare_digit`; {data.train_no_digit} "
+        "training images gave no digit and were left out; a test image without a digit counts "
+        "as a wrong answer. A picture of scattered grain (pure noise looks so, and some very "
+        "noisy digits) counts as a digit only where the model gives it at least "
+        f"{SCATTERED_MIN_CONFIDENCE:.0%} probability, as the recognizer decides (a model "
+        f"without probabilities: never). Preprocessing took {data.preprocess_seconds:.0f} s.",
         "- Hyperparameters were chosen on the validation part, never on the test set; the "
         "chosen classical model was then refitted on fit + validation parts.",
         "- The RBF SVM and kNN work on 50 principal components (PCA fitted on the training "
