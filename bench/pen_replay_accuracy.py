@@ -1,13 +1,18 @@
-"""Accuracy on real pen-tablet handwriting: UNIPEN digits replayed as canvas drawings.
+"""Accuracy on real pen-tablet handwriting: UNIPEN digits replayed as canvas drawings or
+written on paper and photographed.
 
     python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
-        [--model path.tflite]
+        [--medium canvas|photo|phone] [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
 stroke by stroke with a round brush on the page's 280x280 canvas (digit 120-240 px tall,
-brush 12-28 px), then read by the recognizer. Prints the accuracy overall, per digit and
-per contributor, and the most frequent confusions. UNIPEN is a validation set: it is used
-to find what the model misreads and to choose recipes, never to train the shipped model.
+brush 12-28 px), then read by the recognizer. ``--medium photo`` writes it instead with a
+ballpoint-to-felt pen on paper in a JPEG photo (40-260 px tall, uneven light), ``phone``
+small in a 12 MP phone photo of a ruled, squared or plain page (5-30% of the frame's
+height), as ``bench/realistic_accuracy.py`` does with MNIST digits. Prints the accuracy
+overall, per digit and per contributor, and the most frequent confusions. UNIPEN is a
+validation set: it is used to find what the model misreads and to choose recipes, never to
+train the shipped model.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from digitrec import Recognizer
-from digitrec.training import pen_replay
+from digitrec.training import pen_replay, renders
 
 
 def main() -> None:
@@ -28,6 +33,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
+    parser.add_argument("--medium", choices=("canvas", "photo", "phone"), default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
 
@@ -35,14 +41,14 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     if args.count:
         digits = [digits[i] for i in sorted(rng.choice(len(digits), args.count, replace=False))]
-    transparent = args.background == "transparent"
-    drawings = [pen_replay.canvas_drawing(d, rng, transparent) for d in digits]
+    drawings = [written(d, args, rng) for d in digits]
     labels = np.array([d.label for d in digits])
     results = Recognizer.load(args.model).recognize_many(drawings)
     predicted = np.array([-1 if r.digit is None else r.digit for r in results])
     right = predicted == labels
 
-    print(f"UNIPEN replayed on the canvas ({args.background}): {len(labels)} digits")
+    where = f"on the canvas ({args.background})" if args.medium == "canvas" else args.medium
+    print(f"UNIPEN replayed {where}: {len(labels)} digits")
     print(f"accuracy {right.mean():.2%}; no digit found: {int((predicted == -1).sum())}")
     print("per digit: " + "  ".join(f"{d}:{right[labels == d].mean():.1%}" for d in range(10)))
     orgs = np.array([d.org for d in digits])
@@ -56,6 +62,18 @@ def main() -> None:
     print(
         "top confusions (true->read: count): "
         + ", ".join(f"{t}->{p}: {n}" for (t, p), n in confusions.most_common(12))
+    )
+
+
+def written(digit: pen_replay.PenDigit, args: argparse.Namespace, rng: np.random.Generator):
+    """The digit as the chosen medium shows it: a canvas (RGBA array) or a photo (JPEG)."""
+    if args.medium == "canvas":
+        return pen_replay.canvas_drawing(digit, rng, args.background == "transparent")
+    ink = pen_replay.paper_ink(digit, rng)
+    return (
+        renders.photo_of_paper(ink, rng)
+        if args.medium == "photo"
+        else renders.phone_photo(ink, rng)
     )
 
 

@@ -449,9 +449,12 @@ def _ink_is_dark(image: np.ndarray) -> bool:
     """Is this dark ink on light paper (MNIST wants bright ink)?
 
     The background is the bulk of the picture (the median); ink is the tail that lies
-    farther from it, whichever side that is.
+    farther from it, whichever side that is. The lamp's gradient is taken off first (a
+    plane fitted to the whole picture): across a steeply lit sheet the paper's bright end
+    lies farther from the median than a thin pen's ink, and the digit was looked for in
+    negative (6 of 1,500 UNIPEN digits written on paper and photographed gave no digit).
     """
-    values = image.ravel()
+    values = (image - _fit_plane(image, np.ones(image.shape, bool))).ravel()
     last = values.size - 1
     ranks = [round(0.005 * last), last // 2, round(0.995 * last)]
     # np.partition finds the three order statistics at a quarter of np.percentile's cost.

@@ -88,3 +88,17 @@ def test_exif_rotated_phone_photo_is_turned_upright(recognizer, mnist_test):
     turned.save(buffer, "JPEG", quality=92, exif=exif)
     assert load_grey(buffer.getvalue()).shape == upright.shape
     assert recognizer.recognize(buffer.getvalue()).digit == labels[0]
+
+
+def test_a_thin_pen_digit_on_a_steeply_lit_sheet_is_found(recognizer):
+    """Across a sheet lit from one side the paper's bright end lies farther from the median
+    than a thin pen's ink; the polarity test used to call the ink bright and find nothing."""
+    height, width = 300, 400
+    light = np.tile(np.linspace(0.3, 1.0, width, dtype=np.float32), (height, 1))
+    ink = np.zeros((height, width), np.uint8)
+    seven = np.array([[250, 110], [320, 110], [280, 220]], np.int32)
+    cv2.polylines(ink, [seven], False, 255, 2, cv2.LINE_AA)
+    coverage = ink / 255.0
+    photo = (0.95 * (1 - coverage) + 0.1 * coverage) * light * 255
+    result = recognizer.recognize(np.clip(photo, 0, 255).astype(np.uint8))
+    assert result.digit == 7 and result.confidence > 0.9

@@ -31,6 +31,11 @@ CANVAS = 280
 # 12-28 px brush (the page's slider spans 8-40 px, default 20).
 HEIGHT_RANGE = (120, 240)
 BRUSH_RANGE = (12, 28)
+# Pen on paper, as a share of the digit's height: a fine ballpoint on a 1 cm digit (0.3 mm)
+# to a felt pen (1.5 mm).
+PAPER_PEN_RANGE = (0.03, 0.15)
+# The side of the square ink image that the photo renders enlarge to the digit's size.
+INK_SIDE = 112
 
 
 class UnipenUnavailable(RuntimeError):
@@ -85,3 +90,12 @@ def canvas_drawing(digit: PenDigit, rng: np.random.Generator, transparent: bool 
     margin = height / 2 + brush
     centre = tuple(rng.uniform(min(margin, CANVAS / 2), max(CANVAS - margin, CANVAS / 2), 2))
     return canvas_rgba(draw(digit.strokes, height, brush, centre, CANVAS), transparent)
+
+
+def paper_ink(digit: PenDigit, rng: np.random.Generator) -> np.ndarray:
+    """``digit`` written with a pen on paper, as the photo renders of
+    :mod:`digitrec.training.renders` take a digit: a square uint8 image, ink bright, the
+    digit 80% of its height, the pen a fine ballpoint to a felt pen."""
+    height = 0.8 * INK_SIDE
+    pen = max(1.0, height * rng.uniform(*PAPER_PEN_RANGE))
+    return draw(digit.strokes, height, pen, (INK_SIDE / 2, INK_SIDE / 2), INK_SIDE)
