@@ -59,7 +59,7 @@ def test_small_images_take_the_direct_path_unchanged():
     from digitrec.preprocess import _digit_to_mnist
 
     for image in (canvas, mnist_sized):
-        assert np.array_equal(to_mnist(image), _digit_to_mnist(image))
+        assert np.array_equal(to_mnist(image), _digit_to_mnist(image).image)
 
 
 def test_digit_cut_from_a_large_picture_matches_the_small_one():
