@@ -190,8 +190,8 @@ def markdown_summary(comparison: Comparison) -> str:
     lines += [
         "White Gaussian noise of standard deviation σ on the [0, 1] pixel scale, clipped, "
         f"fixed seed, added to the raw test images before preprocessing. σ={STUDY_SIGMA:g} is "
-        "the study's setting. In brackets: images where preprocessing found no digit (counted "
-        "as wrong).",
+        "the study's setting. In brackets: images read as no digit, because preprocessing "
+        "found none or the model did not confirm scattered grain (counted as wrong).",
         "",
     ]
     lines += level_table(scored, [(GAUSSIAN, s) for s in settings.sigmas])
