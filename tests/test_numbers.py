@@ -111,6 +111,20 @@ def test_a_touching_pair_is_cut_apart(recognizer):
     assert x2 < x3 and x3 < x2 + w2 + w3  # two boxes side by side, from one mark
 
 
+@pytest.mark.parametrize("seed, label", [(83, "7350"), (103, "5302")])
+def test_a_belly_leaning_on_a_zero_is_cut_apart(recognizer, seed, label):
+    """A 5's or a 3's belly meets the 0 beside it along a seam: the cuts tried along the seam
+    cross no less ink than those beside them, so the seam is no valley of the ink; it used to
+    go uncut and the pair was read as one digit ("730", "502")."""
+    labels = np.random.default_rng(seed).integers(0, 10, 4)
+    number = written([pen(int(d)) for d in labels], seed=seed, touching=True)
+    assert number.touching and number.label == label
+    result = recognizer.read_number(canvas(number, seed))
+    assert result.number == label
+    lefts = [d.box[0] for d in result.digits]
+    assert lefts == sorted(lefts)
+
+
 def test_most_numbers_with_one_touching_pair_are_read(recognizer):
     """Hand-made pen styles, four digits, one pair touching: a floor, not a benchmark."""
     right = 0
