@@ -674,7 +674,7 @@ def _cuts(sheared: np.ndarray, height: float, stroke: float):
     return cuts, crossed
 
 
-def _dividing(sheared: np.ndarray, paths: np.ndarray, ink: np.ndarray, least: float):
+def _dividing(sheared: np.ndarray, paths: np.ndarray, ink: np.ndarray, least: float) -> np.ndarray:
     """The tries that leave at least ``least`` ink on either side of their path, thinnest
     first. Not only the valleys of the ink crossed (tries crossing less than the tries on
     either side): where digits meet along a seam (a 5's belly against a 0, a "1" leaning on

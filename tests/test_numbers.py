@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from digitrec import ImageError, NumberDigit, NumberResult, Result
-from digitrec.segment import segment
+from digitrec.segment import _dividing, segment
 from digitrec.training import number_renders
 from tests.images import number_canvas as canvas
 from tests.images import page_of_writing, pen, written
@@ -222,6 +222,21 @@ def test_segmentation_offers_each_digit_and_the_merges(recognizer):
         assert candidate.processed.shape == (28, 28) and candidate.processed.dtype == np.uint8
     with pytest.raises(ValueError, match="2-D grey image"):
         segment(np.zeros((4, 4, 3), np.uint8))
+
+
+def test_cuts_that_would_cut_off_a_sliver_are_not_tried():
+    """Two upright strokes joined by a bridge: a cut left or right of all the ink, or one
+    that shaves a stroke's edge, would spend a cut on nothing; the one through the bridge,
+    which leaves a stroke on each side, is tried."""
+    mark = np.zeros((100, 60), np.uint8)
+    mark[:, 10:20] = mark[:, 40:50] = 1
+    mark[45:55, 20:40] = 1
+    columns = np.array([2, 12, 30, 57])  # beside, through an edge, through the bridge, beside
+    paths = np.repeat(columns[:, None], 100, axis=1)
+    ink = mark[np.arange(100), paths].sum(axis=1).astype(np.float64)
+    half_a_stroke = 0.5 * 10 * 100  # half a full-height stroke of ink
+    assert _dividing(mark, paths, ink, half_a_stroke).tolist() == [2]
+    assert _dividing(mark, paths, ink, 0).tolist() == [0, 3, 2, 1]  # thinnest first
 
 
 def test_a_number_is_unsure_when_any_digit_is():
