@@ -84,6 +84,13 @@ MAX_TOUCHING = 12
 CUT_MARGIN = 0.05
 CUT_SAMPLE = 0.04
 CUT_SPACING = 0.15
+# Every cut tried is a candidate, the thinnest first, so long as it leaves at least SLIVER
+# full-height strokes' worth of ink on either side (half a "1": cuts through a tip would
+# spend the cuts). On 4-digit numbers of MNIST *training* digits and UNIPEN pen digits
+# (canvas and paper, 350 numbers per kind, two seeds), against taking only the valleys of
+# the ink crossed: a touching pair's right reading was among the candidates 82.7% -> 88.6%
+# of the time and the number was read exactly 59.0% -> 63.5%; numbers apart 91.7% -> 92.2%.
+SLIVER = 0.5
 # A cut may bend this far (digit heights) from where it was tried to go round a stroke;
 # each sideways pixel costs this share of crossing an ink pixel.
 CUT_REACH = 0.15
@@ -651,11 +658,8 @@ def _cuts(sheared: np.ndarray, height: float, stroke: float):
         return [], []
     paths = _cut_paths(sheared, starts, max(2, int(CUT_REACH * height)))
     ink = sheared[np.arange(rows), paths].sum(axis=1).astype(np.float64)
-    # The thinnest places: cuts crossing less ink than the cuts tried on either side.
-    padded = np.concatenate([[np.inf], ink, [np.inf]])
-    thinnest = np.flatnonzero((padded[1:-1] <= padded[:-2]) & (padded[1:-1] < padded[2:]))
     chosen: list[int] = []
-    for i in thinnest[np.argsort(ink[thinnest], kind="stable")]:
+    for i in _dividing(sheared, paths, ink, SLIVER * stroke * height):
         # Two cuts along much the same path would leave a sliver between them.
         if all(np.mean(np.abs(paths[i] - paths[j])) >= stroke for j in chosen):
             chosen.append(int(i))
@@ -668,6 +672,20 @@ def _cuts(sheared: np.ndarray, height: float, stroke: float):
         cuts.append(path)
         crossed.append(float(ink[i]) / stroke)
     return cuts, crossed
+
+
+def _dividing(sheared: np.ndarray, paths: np.ndarray, ink: np.ndarray, least: float) -> np.ndarray:
+    """The tries that leave at least ``least`` ink on either side of their path, thinnest
+    first. Not only the valleys of the ink crossed (tries crossing less than the tries on
+    either side): where digits meet along a seam (a 5's belly against a 0, a "1" leaning on
+    an "8"), the tries along the seam cross as much ink as their neighbours, or more than a
+    tip of the mark does, and the seam, no valley, went uncut."""
+    rows = np.arange(sheared.shape[0])
+    before = np.cumsum(np.pad(sheared, ((0, 0), (1, 0))), axis=1, dtype=np.int64)
+    left = before[rows, paths].sum(axis=1)  # ink left of each path (the path's own is beyond)
+    side = np.minimum(left, int(sheared.sum()) - left)
+    tries = np.argsort(ink, kind="stable")
+    return tries[side[tries] >= least]
 
 
 def _cut_paths(sheared: np.ndarray, starts: np.ndarray, reach: int) -> np.ndarray:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from digitrec import ImageError, NumberDigit, NumberResult, Result
-from digitrec.segment import segment
+from digitrec.segment import _dividing, segment
 from digitrec.training import number_renders
 from tests.images import number_canvas as canvas
 from tests.images import page_of_writing, pen, written
@@ -109,6 +109,20 @@ def test_a_touching_pair_is_cut_apart(recognizer):
     assert result.number == "23"
     (x2, _, w2, _), (x3, _, w3, _) = (d.box for d in result.digits)
     assert x2 < x3 and x3 < x2 + w2 + w3  # two boxes side by side, from one mark
+
+
+@pytest.mark.parametrize("seed, label", [(83, "7350"), (103, "5302")])
+def test_a_belly_leaning_on_a_zero_is_cut_apart(recognizer, seed, label):
+    """A 5's or a 3's belly meets the 0 beside it along a seam: the cuts tried along the seam
+    cross no less ink than those beside them, so the seam is no valley of the ink; it used to
+    go uncut and the pair was read as one digit ("730", "502")."""
+    labels = np.random.default_rng(seed).integers(0, 10, 4)
+    number = written([pen(int(d)) for d in labels], seed=seed, touching=True)
+    assert number.touching and number.label == label
+    result = recognizer.read_number(canvas(number, seed))
+    assert result.number == label
+    lefts = [d.box[0] for d in result.digits]
+    assert lefts == sorted(lefts)
 
 
 def test_most_numbers_with_one_touching_pair_are_read(recognizer):
@@ -208,6 +222,21 @@ def test_segmentation_offers_each_digit_and_the_merges(recognizer):
         assert candidate.processed.shape == (28, 28) and candidate.processed.dtype == np.uint8
     with pytest.raises(ValueError, match="2-D grey image"):
         segment(np.zeros((4, 4, 3), np.uint8))
+
+
+def test_cuts_that_would_cut_off_a_sliver_are_not_tried():
+    """Two upright strokes joined by a bridge: a cut left or right of all the ink, or one
+    that shaves a stroke's edge, would spend a cut on nothing; the one through the bridge,
+    which leaves a stroke on each side, is tried."""
+    mark = np.zeros((100, 60), np.uint8)
+    mark[:, 10:20] = mark[:, 40:50] = 1
+    mark[45:55, 20:40] = 1
+    columns = np.array([2, 12, 30, 57])  # beside, through an edge, through the bridge, beside
+    paths = np.repeat(columns[:, None], 100, axis=1)
+    ink = mark[np.arange(100), paths].sum(axis=1).astype(np.float64)
+    half_a_stroke = 0.5 * 10 * 100  # half a full-height stroke of ink
+    assert _dividing(mark, paths, ink, half_a_stroke).tolist() == [2]
+    assert _dividing(mark, paths, ink, 0).tolist() == [0, 3, 2, 1]  # thinnest first
 
 
 def test_a_number_is_unsure_when_any_digit_is():
