@@ -153,7 +153,10 @@ def measure(recognizer, sources, source, medium, length, touching, count, rng) -
     exact = digits = total = alone = n = 0
     seconds = []
     while n < count:
-        number, hand_over = make(sources, source, medium, length, touching, rng)
+        # Each number draws from its own generator: what the next number is does not depend
+        # on how much randomness this one's checks used, so two models meet the same numbers.
+        own = np.random.default_rng(rng.integers(2**63))
+        number, hand_over = make(sources, source, medium, length, touching, own)
         if number.touching != touching:
             continue  # the pair meant to touch did not (a gap in a row-wise profile)
         image = hand_over(number)
