@@ -55,6 +55,12 @@ class PreparedBatch(NamedTuple):
     found: np.ndarray
     scattered: np.ndarray
 
+    @property
+    def digit_for_sure(self) -> np.ndarray:
+        """(N,) bool: the rows that are digits without a model's word (scattered grain
+        left out), what :func:`~digitrec.preprocess.to_mnist` returns an image for."""
+        return self.found & ~self.scattered
+
 
 def prepare_many(images: Sequence[np.ndarray], workers: int | None = None) -> PreparedBatch:
     """:func:`digitrec.preprocess.prepare_digit` over many grey images, on every core."""
@@ -79,7 +85,7 @@ def to_mnist_many(
     Where no digit was found the row is blank and ``found`` is False.
     """
     batch = prepare_many(images, workers)
-    digits, found = batch.digits, batch.found & ~batch.scattered
+    digits, found = batch.digits, batch.digit_for_sure
     digits[~found] = 0
     return digits, found
 

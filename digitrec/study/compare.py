@@ -265,7 +265,7 @@ def run_comparison(config: CompareConfig) -> Comparison:
     prep_start = time.perf_counter()
     train = preprocess(train_images[order], config.workers, "preprocess train", config.progress)
     # Training digits are what a model-free caller would get: scattered grain left out.
-    train_digits, train_found = train.digits, train.found & ~train.scattered
+    train_digits, train_found = train.digits, train.digit_for_sure
     # Rows follow `order`: the validation part first, then the fit part.
     labels_in_order = train_labels[order].astype(np.int64)
     is_val = np.zeros(len(order), bool)
@@ -472,7 +472,7 @@ def _unconfirmed(model, batch: PreparedBatch) -> np.ndarray:
     rows = np.flatnonzero(batch.scattered)
     if not len(rows) or not hasattr(model, "predict_proba"):
         return rows
-    return rows[~confirmed(model.predict_proba(batch.digits[rows]), np.ones(len(rows), bool))]
+    return rows[~confirmed(model.predict_proba(batch.digits[rows]), batch.scattered[rows])]
 
 
 def setup_lines(config: CompareConfig, data: DataSummary) -> list[str]:
