@@ -206,11 +206,22 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     side = max(work.shape) if stroke_side is None else stroke_side
     smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, noise))
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
-    if _ink_is_dark(small):
+    dark = _ink_is_dark(small)
+    if dark:
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
     flat = _flatten_background(smooth, small, noise)
     mask = _ink_mask(flat)
-    return None if mask is None else (mask, flat, noise)
+    if mask is None:
+        return None
+    if noise >= NOISY_LEVEL:
+        # The model reads a noisy picture in grey levels: smoothed only as a clean one is,
+        # so that it keeps the detail the mask's stronger smoothing gives up (the model
+        # trained on it does its own denoising).
+        lightly = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, 0.0))
+        if dark:
+            np.subtract(1.0, lightly, out=lightly)
+        flat = _flatten_background(lightly, small, noise)
+    return mask, flat, noise
 
 
 def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
