@@ -132,8 +132,10 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
 
     A large picture (a phone photo of a page) is first searched for the digit at a small
     size; the digit is then cut out of the full-resolution picture, ruled lines removed,
-    and only that crop is made MNIST-like, so that a digit a tenth of the frame tall keeps
-    its detail. Pictures up to ``DIRECT_MAX_SIDE`` go straight through the pipeline.
+    and only that crop is made MNIST-like (ink that reaches the crop's rim from outside
+    the digit, such as the table beyond the paper's edge, left out), so that a digit a
+    tenth of the frame tall keeps its detail. Pictures up to ``DIRECT_MAX_SIDE`` go
+    straight through the pipeline.
 
     Parameters
     ----------
@@ -158,8 +160,8 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
         )
     if max(grey.shape) <= DIRECT_MAX_SIDE:
         return _digit_to_mnist(grey)
-    crop = _cut_out_digit(grey)
-    return None if crop is None else _digit_to_mnist(crop)
+    cut = _cut_out_digit(grey)
+    return None if cut is None else _digit_to_mnist(*cut)
 
 
 def to_mnist(grey: np.ndarray) -> np.ndarray | None:
@@ -169,14 +171,26 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
     return None if prepared is None or prepared.scattered else prepared.image
 
 
-def _digit_to_mnist(grey: np.ndarray) -> PreparedDigit | None:
-    """The pipeline proper, for a picture in which the digit is the main thing."""
+def _digit_to_mnist(
+    grey: np.ndarray, digit_box: tuple[int, int, int, int] | None = None
+) -> PreparedDigit | None:
+    """The pipeline proper, for a picture in which the digit is the main thing.
+
+    ``digit_box`` (x, y, w, h), where the digit was found in a crop cut from a larger picture:
+    ink that reaches the crop's rim without reaching into that box is the table, the paper's
+    edge or a shadow, not the digit (see :func:`_off_the_rim`).
+    """
     if min(grey.shape) < 3:
         return None
-    found = _find_ink(grey, _working_factor(max(grey.shape)))
+    factor = _working_factor(max(grey.shape))
+    found = _find_ink(grey, factor)
     if found is None:
         return None
     mask, flat, noise = found
+    if digit_box is not None:
+        mask = _off_the_rim(mask, tuple(round(v * factor) for v in digit_box))
+        if not mask.any():
+            return None
     scattered = noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE
     mask = _keep_digit_components(mask)
     if mask is None:
@@ -224,12 +238,15 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     return mask, flat, noise
 
 
-def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
+def _cut_out_digit(
+    grey: np.ndarray,
+) -> tuple[np.ndarray, tuple[int, int, int, int] | None] | None:
     """Find the digit in a small copy of a large picture; return it cut from the original.
 
-    The crop is returned at a size the pipeline works at, with ruled lines painted over;
-    a digit that fills much of the picture is returned as the whole picture, and None when
-    the picture holds nothing that looks like a digit.
+    Returns ``(crop, box)``: the crop at a size the pipeline works at, with ruled lines
+    painted over, and the digit's box (x, y, w, h) in it. A digit that fills much of the
+    picture is returned as the whole picture (box None), and None when the picture holds
+    nothing that looks like a digit.
     """
     found = search_marks(grey)
     if found is None:
@@ -239,7 +256,7 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     if box is None:
         return None
     if max(box[2], box[3]) >= WHOLE_PICTURE_SHARE * max(marks.shape):
-        return grey
+        return grey, None
     x, y, w, h = (v / factor for v in box)
     # Context around the digit: enough paper for the background estimate and the margin.
     pad = CROP_MARGIN * max(w, h) + 2.0 / factor
@@ -250,7 +267,27 @@ def _cut_out_digit(grey: np.ndarray) -> np.ndarray | None:
     if shrink < 1.0:
         crop = _resize(crop, shrink, cv2.INTER_AREA)
     digit = tuple(round(v * shrink) for v in (x - x0, y - y0, w, h))
-    return _paint_over_lines(crop, digit)
+    return _paint_over_lines(crop, digit), digit
+
+
+def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarray:
+    """``mask`` without the marks that touch its rim but not the ``digit`` box (x, y, w, h).
+
+    The crop keeps paper all round the digit it was cut for, so what reaches the rim from
+    outside the digit's box is the table beyond the paper's edge, a shadow's border or a
+    neighbour's stroke: kept, it would join the digit as a bar beside or above it.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    height, width = mask.shape
+    x, y, w, h = (stats[:, i] for i in range(4))
+    rim = (x == 0) | (y == 0) | (x + w == width) | (y + h == height)
+    dx, dy, dw, dh = digit
+    apart = (x >= dx + dw) | (x + w <= dx) | (y >= dy + dh) | (y + h <= dy)
+    drop = rim & apart
+    drop[0] = False
+    if not drop.any():
+        return mask
+    return np.where(drop[labels], 0, mask).astype(mask.dtype)
 
 
 def search_marks(grey: np.ndarray) -> tuple[np.ndarray, float] | None:

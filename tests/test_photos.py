@@ -72,6 +72,26 @@ def test_digit_cut_from_a_large_picture_matches_the_small_one():
     assert np.abs(small.astype(int) - large).mean() < 8
 
 
+@pytest.mark.parametrize("side", ["right", "below"])
+def test_the_table_beside_the_sheet_does_not_join_the_digit(recognizer, side):
+    # The sheet ends a little beyond the digit and the dark table shows in the crop cut for
+    # it: the table reaches the crop's rim without reaching into the digit, so it is not ink
+    # of the digit (it used to be read as a bar beside or under it: a 4 became a 1 or 7).
+    digit = 255 - drawn_digit(4)
+    rows, cols = np.nonzero(digit < 128)
+    page = np.full((1500, 2000), 235, np.uint8)
+    page[600:880, 900:1180] = np.minimum(digit, 235)
+    # The sheet's edge 30 px (a fifth of the digit's height) beyond its ink.
+    if side == "right":
+        page[:, 900 + cols.max() + 30 :] = 70
+    else:
+        page[600 + rows.max() + 30 :, :] = 70
+    small, large = to_mnist(digit), to_mnist(page)
+    assert large is not None
+    assert np.abs(small.astype(int) - large).mean() < 8
+    assert recognizer.recognize(page).digit == 4
+
+
 def test_exif_rotated_phone_photo_is_turned_upright(recognizer, mnist_test):
     from io import BytesIO
 
