@@ -81,6 +81,9 @@ LINE_BAND_SHARE = 1 / 40
 # A digit at least this share of the picture's longer side keeps enough detail in the whole
 # picture's pipeline (~70 px at its working size), which reads such photos better than a crop.
 WHOLE_PICTURE_SHARE = 0.35
+# Strokes are at most this wide for the digit's size (a felt pen's are ~15% of its height);
+# the table beyond a sheet's edge, a filled region, is wider.
+STROKE_SHARE_OF_DIGIT = 0.25
 # Paper kept around the digit's box on each side, as a share of the box's longer side.
 CROP_MARGIN = 0.3
 # The crop is shrunk to at most this size: the pipeline's working size, with room to spare.
@@ -248,7 +251,10 @@ def _cut_out_digit(
     picture is returned as the whole picture (box None), and None when the picture holds
     nothing that looks like a digit.
     """
-    found = search_marks(grey)
+    small = _resize(grey, LOCATE_SIDE / max(grey.shape), cv2.INTER_AREA)
+    if _digit_fills_the_picture(small):
+        return grey, None
+    found = search_marks(grey, small)
     if found is None:
         return None
     marks, factor = found
@@ -290,15 +296,40 @@ def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarr
     return np.where(drop[labels], 0, mask).astype(mask.dtype)
 
 
-def search_marks(grey: np.ndarray) -> tuple[np.ndarray, float] | None:
+def _digit_fills_the_picture(small: np.ndarray) -> bool:
+    """Is the picture (``small``, its copy at LOCATE_SIDE) a photo cropped close round a large
+    digit? The search for a small digit takes a large one's long strokes for ruled lines and
+    its thick ones for a shadow, and cuts out a piece of it (UNIPEN digits 40-90% of a 700-2000
+    px crop: 60% read). The whole-picture pipeline finds such a digit as one cluster of
+    strokes spanning much of the picture, clear of its rim; the table beyond a sheet's edge,
+    a ruled line or the paper's edge reach the rim. (A digit cropped so close that it
+    touches the rim is left to the search.)
+    """
+    found = _find_ink(small, WORK_MAX_SIDE / max(small.shape))
+    digit = None if found is None else _keep_digit_components(found[0])
+    if digit is None:
+        return False
+    x, y, w, h = cv2.boundingRect(digit)
+    height, width = digit.shape
+    large = max(w, h) >= WHOLE_PICTURE_SHARE * max(height, width)
+    inside = x > 0 and y > 0 and x + w < width and y + h < height
+    strokes = stroke_width(digit[y : y + h, x : x + w]) <= STROKE_SHARE_OF_DIGIT * max(w, h)
+    return large and inside and strokes
+
+
+def search_marks(
+    grey: np.ndarray, small: np.ndarray | None = None
+) -> tuple[np.ndarray, float] | None:
     """The handwriting's marks in a small copy of a large picture, and that copy's scale.
 
     A 0/1 mask ``LOCATE_SIDE`` pixels on its longer side: strong marks, clear of the
     picture's rim, ruled lines removed, neither dots nor larger than a digit can be. None
-    when nothing on the picture stands out as ink.
+    when nothing on the picture stands out as ink. ``small``: that copy, when the caller
+    has made it.
     """
     factor = LOCATE_SIDE / max(grey.shape)
-    small = _resize(grey, factor, cv2.INTER_AREA)
+    if small is None:
+        small = _resize(grey, factor, cv2.INTER_AREA)
     ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
     mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
     if mask is None:

@@ -72,6 +72,25 @@ def test_digit_cut_from_a_large_picture_matches_the_small_one():
     assert np.abs(small.astype(int) - large).mean() < 8
 
 
+@pytest.mark.parametrize(
+    ("label", "side", "share"), [(1, 1200, 0.7), (4, 700, 0.9), (7, 1600, 0.5)]
+)
+def test_a_photo_cropped_close_round_a_large_digit_is_read(recognizer, label, side, share):
+    # People crop a photo round the digit before sending it: the digit fills most of a
+    # picture too large for the direct path. The search for a small digit took a large
+    # one's long strokes for ruled lines and cut out a piece of it (these read 6, 3 and 4).
+    digit = 255 - drawn_digit(label)
+    rows, cols = np.nonzero(digit < 128)
+    ink = digit[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+    ink = cv2.resize(ink, None, fx=share * side / max(ink.shape), fy=share * side / max(ink.shape))
+    page = np.full((side, side), 235, np.uint8)
+    top, left = (side - ink.shape[0]) // 2, (side - ink.shape[1]) // 2
+    page[top : top + ink.shape[0], left : left + ink.shape[1]] = np.minimum(ink, 235)
+    assert max(page.shape) > DIRECT_MAX_SIDE
+    result = recognizer.recognize(page)
+    assert result.digit == label and result.confidence > 0.6
+
+
 @pytest.mark.parametrize("side", ["right", "below"])
 def test_the_table_beside_the_sheet_does_not_join_the_digit(recognizer, side):
     # The sheet ends a little beyond the digit and the dark table shows in the crop cut for
