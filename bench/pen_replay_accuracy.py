@@ -34,9 +34,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
-    parser.add_argument(
-        "--medium", choices=("canvas", "photo", "phone", "crop"), default="canvas"
-    )
+    parser.add_argument("--medium", choices=("canvas", "photo", "phone", "crop"), default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
 
