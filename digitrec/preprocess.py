@@ -226,8 +226,8 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     dark = _ink_is_dark(small)
     if dark:
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
-    flat = _flatten_background(smooth, small, noise)
-    mask = _ink_mask(flat)
+    background = _background(small, noise, smooth.shape)
+    mask = _ink_mask(_without_background(smooth, background))
     if mask is None:
         return None
     if noise >= NOISY_LEVEL:
@@ -237,8 +237,8 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
         lightly = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, 0.0))
         if dark:
             np.subtract(1.0, lightly, out=lightly)
-        flat = _flatten_background(lightly, small, noise)
-    return mask, flat, noise
+        return mask, _without_background(lightly, background), noise
+    return mask, smooth, noise
 
 
 def _cut_out_digit(
@@ -541,19 +541,29 @@ def _ink_is_dark(image: np.ndarray) -> bool:
     return bool((median - low) > (high - median))
 
 
-def _flatten_background(ink: np.ndarray, small: np.ndarray, noise: float) -> np.ndarray:
-    """Subtract slowly varying lighting, estimated twice.
+def _without_background(ink: np.ndarray, background: np.ndarray | None) -> np.ndarray:
+    """``ink`` less the ``background`` (:func:`_background`), clipped to 0..1, in place."""
+    if background is None:
+        return ink
+    # In place: every full-size temporary costs fresh pages from the allocator.
+    np.subtract(ink, background, out=ink)
+    return np.clip(ink, 0.0, 1.0, out=ink)
+
+
+def _background(small: np.ndarray, noise: float, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The slowly varying lighting of ``small`` (the picture at a quarter size), estimated
+    twice, at the full ``shape``.
 
     First an opening with a kernel wider than any stroke gives a rough background; then it
     is estimated again from the pixels that are not ink only, so that dark strokes do not
     pull the estimate (on unevenly lit paper that second pass matters most).
 
     A noiseless picture whose frame is pure black (a canvas, a digital image) has no
-    lighting to subtract: it is returned as it is, which saves a third of a canvas's time.
+    lighting to subtract: None, which saves a third of a canvas's time.
     """
     border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
     if noise == 0 and float(border.max()) <= 1.0 / 255.0:
-        return ink
+        return None
     kernel_side = max(3, (max(small.shape) // 4) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_side, kernel_side))
     rough = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
@@ -567,10 +577,7 @@ def _flatten_background(ink: np.ndarray, small: np.ndarray, noise: float) -> np.
     weight = cv2.GaussianBlur(paper, (0, 0), sigma)
     remainder = cv2.GaussianBlur((small - plane) * paper, (0, 0), sigma) / np.maximum(weight, 1e-3)
     background = plane + np.where(weight > 0.05, remainder, rough - plane)
-    flat = cv2.resize(background, (ink.shape[1], ink.shape[0]), interpolation=cv2.INTER_LINEAR)
-    # In place: every full-size temporary costs fresh pages from the allocator.
-    np.subtract(ink, flat, out=flat)
-    return np.clip(flat, 0.0, 1.0, out=flat)
+    return cv2.resize(background, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:
