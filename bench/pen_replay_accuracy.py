@@ -2,7 +2,7 @@
 written on paper and photographed.
 
     python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
-        [--medium canvas|photo|phone|crop] [--model path.tflite]
+        [--medium canvas|photo|phone|crop|tight] [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
 stroke by stroke with a round brush on the page's 280x280 canvas (digit 120-240 px tall,
@@ -10,10 +10,11 @@ brush 12-28 px), then read by the recognizer. ``--medium photo`` writes it inste
 ballpoint-to-felt pen on paper in a JPEG photo (40-260 px tall, uneven light), ``phone``
 small in a 12 MP phone photo of a ruled, squared or plain page (5-30% of the frame's
 height), as ``bench/realistic_accuracy.py`` does with MNIST digits, ``crop`` large in a
-photo cropped close round it (700-2000 px, the digit 40-90% of that). Prints the accuracy
-overall, per digit and per contributor, and the most frequent confusions. UNIPEN is a
-validation set: it is used to find what the model misreads and to choose recipes, never to
-train the shipped model.
+photo cropped close round it (700-2000 px, the digit 40-90% of that), ``tight`` in a photo
+cut at the edges of its ink (150-2000 px, the rim on the strokes on one or two sides).
+Prints the accuracy overall, per digit and per contributor, and the most frequent
+confusions. UNIPEN is a validation set: it is used to find what the model misreads and to
+choose recipes, never to train the shipped model.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
-    parser.add_argument("--medium", choices=("canvas", "photo", "phone", "crop"), default="canvas")
+    media = ("canvas", "photo", "phone", "crop", "tight")
+    parser.add_argument("--medium", choices=media, default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
 
@@ -75,6 +77,7 @@ def written(digit: pen_replay.PenDigit, args: argparse.Namespace, rng: np.random
         "photo": renders.photo_of_paper,
         "phone": renders.phone_photo,
         "crop": renders.cropped_photo,
+        "tight": renders.cropped_to_the_ink,
     }[args.medium]
     return write(ink, rng)
 

@@ -9,6 +9,9 @@
 - small digit in 12 MP photo: MNIST test digits 5-30% of the frame's height in a 4032x3024
   JPEG phone photo of a ruled, squared or plain page (paper edge, table, shadow, noise, a
   stray dot); also prints the cost per photo (decode + recognize, median);
+- photo cut at the ink: MNIST test digits in a photo cropped to the edges of their ink, as a
+  crop tool dragged round the digit leaves it (150-2000 px, the rim on the strokes on one or
+  two sides);
 - stroke drawings: digits drawn from 22 hand-made pen-stroke templates in several writing
   styles (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved. The templates also
   guided the style work, so this check measures little: bench/pen_replay_accuracy.py, real
@@ -83,6 +86,10 @@ def main() -> None:
             combined.append(score)
     print(f"{'mean of the four realistic checks':<32} {'':>5} {np.mean(combined):>9.2%}")
     small_in_frame(recognizer, digits, truth, rng)
+    # Last, so that the checks above meet the same pictures as before it was added.
+    cut = [renders.cropped_to_the_ink(d, rng) for d in digits]
+    score, missing = accuracy(recognizer, cut, truth)
+    print(f"{'photo cut at the ink':<32} {len(cut):>5} {score:>9.2%} {missing:>9}")
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:

@@ -48,6 +48,27 @@ def cropped_photo(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return _written_on_paper(digit, height, page, rng)
 
 
+def cropped_to_the_ink(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A photo cut at the edges of ``digit``'s ink, as a crop tool dragged round it (or a
+    scanned form's digit box) leaves it: 150-2000 px on its longer side (log-uniform), the
+    rim on the ink on one or two sides and at most 6% of paper beyond it on the others,
+    where the cut may also bite up to 1% into the strokes."""
+    ink_side = float(np.exp(rng.uniform(np.log(150), np.log(2000))))
+    # The 28x28 box's ink spans about 20 of its pixels: the box is drawn that much larger.
+    box = int(ink_side * 28 / 20)
+    ink = _pen_ink(digit, box)
+    ys, xs = np.nonzero(ink > 0.5)
+    size = max(xs.max() - xs.min(), ys.max() - ys.min()) + 1
+    margins = rng.uniform(-0.01, 0.06, 4) * size  # left, top, right, bottom
+    margins[rng.choice(4, size=int(rng.integers(1, 3)), replace=False)] = 0.0
+    left, top = int(xs.min() - margins[0]), int(ys.min() - margins[1])
+    right, bottom = int(xs.max() + 1 + margins[2]), int(ys.max() + 1 + margins[3])
+    pad = max(0, -left, -top, right - ink.shape[1], bottom - ink.shape[0])
+    ink = np.pad(ink, pad)
+    alpha = np.ascontiguousarray(ink[top + pad : bottom + pad, left + pad : right + pad])
+    return _photographed(alpha, box, rng)
+
+
 def _written_on_paper(
     digit: np.ndarray, height: int, page: tuple[int, int], rng: np.random.Generator
 ) -> bytes:
@@ -58,7 +79,13 @@ def _written_on_paper(
     left = int(rng.integers(0, page_w - height + 1))
     alpha = np.zeros((page_h, page_w), np.float32)
     alpha[top : top + height, left : left + height] = ink
+    return _photographed(alpha, height, rng)
 
+
+def _photographed(alpha: np.ndarray, height: int, rng: np.random.Generator) -> bytes:
+    """Ink coverage ``alpha`` (0..1) in dark ink on unevenly lit paper, photographed as a
+    JPEG; ``height``, the digit's size in pixels, sets the blur."""
+    page_h, page_w = alpha.shape
     paper = rng.uniform(0.75, 0.97) * np.array(
         [1.0, rng.uniform(0.95, 1.0), rng.uniform(0.88, 1.0)]
     )
