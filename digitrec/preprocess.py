@@ -87,9 +87,9 @@ STROKE_SHARE_OF_DIGIT = 0.25
 # A digit that touches the picture's rim is read whole when the crop was made round it: its
 # marks that reach the rim span this share of the picture both ways, meet each side of the
 # rim over at most this many strokes' widths, and stand out from the paper by this much
-# (0..1). UNIPEN digits in 700-2000 px crops cut at the ink: 2.9 strokes at the median, 4
-# for 88% of them; the table or paper edge reaching the rim of 12 MP phone photos, at least
-# 6 strokes; ink 0.24 and more above the paper, a shadow's border 0.09.
+# (0..1). UNIPEN digits in 700-2000 px crops cut at the ink: 1.6 strokes at the median, at
+# most 4 for 88% of them; the table or the paper's edge spanning half of a 12 MP phone photo
+# (400 of them), 6 and more; ink 0.24 and more above the paper, a shadow's border 0.09.
 CROPPED_SPAN = 0.5
 CROPPED_RIM_STROKES = 4.0
 CROPPED_CONTRAST = 0.15
@@ -108,7 +108,7 @@ MIN_SEPARATION = 3.0
 MAX_INK_FRACTION = 0.45
 # ... unless the picture is cut at the edges of a thick digit's ink: a felt pen's digit
 # cropped to its ink covers up to about half of it (MNIST test digits so cut: 35 of 600 gave
-# no digit with the cap above, 8 with this one). Only in a picture too clean to be read in
+# no digit with the cap above, 11 with this one). Only in a picture too clean to be read in
 # grey levels (below NOISY_LEVEL) whose ink is in one piece but for this share of it: a
 # texture of blobs covering half of a picture is many pieces (19 of 100 were taken for a
 # digit under the cap above; 100 without this condition).
