@@ -218,7 +218,7 @@ def _digit_to_mnist(
         if not mask.any():
             return None
     scattered = noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE
-    mask = _keep_digit_components(mask, max_share=CLEAN_MAX_INK_FRACTION)  # vetted by _ink_mask
+    mask = _keep_digit_components(mask)
     if mask is None:
         return None
     if noise >= NOISY_LEVEL:
@@ -329,8 +329,7 @@ def _digit_fills_the_picture(small: np.ndarray) -> bool:
     at the rim is read whole too (:func:`_cropped_to_the_ink`).
     """
     found = _find_ink(small, WORK_MAX_SIDE / max(small.shape))
-    # The mask's share of the picture is vetted by _ink_mask.
-    digit = None if found is None else _keep_digit_components(found[0], CLEAN_MAX_INK_FRACTION)
+    digit = None if found is None else _keep_digit_components(found[0])
     if digit is None:
         return False
     x, y, w, h = cv2.boundingRect(digit)
@@ -353,7 +352,7 @@ def _cropped_to_the_ink(
     strip of table along one side, joined to a small digit, does not), meet the rim only
     where a few strokes end (the table beyond a sheet, a ruled line or the paper's edge run
     along it), and are as dark as ink (a shadow's soft border is not)."""
-    pieces, labels = cv2.connectedComponents(digit, connectivity=8)
+    count, labels = cv2.connectedComponents(digit, connectivity=8)  # count: with the paper
     height, width = digit.shape
     touching = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     at_rim = np.isin(labels, touching[touching > 0]).astype(np.uint8)
@@ -365,10 +364,11 @@ def _cropped_to_the_ink(
         # A crop round one long stroke (a 1) has that stroke along its long sides.
         rim = rim[:2] if height > width else rim[2:]
     runs = sorted((_longest_run(side) for side in rim), reverse=True)
-    # One mark (label 0 is the background) may run along one side further: a 7's bar or a
-    # 0's flank that the crop cuts along. The table beyond a sheet joins a digit as another
-    # mark, and its corner runs along two sides.
-    longest = CROPPED_ALONG_STROKES if pieces == 2 else CROPPED_RIM_STROKES
+    # One mark may run along one side further: a 7's bar or a 0's flank that the crop cuts
+    # along. The table beyond a sheet joins a digit as another mark, and its corner runs
+    # along two sides.
+    one_mark = count == 2
+    longest = CROPPED_ALONG_STROKES if one_mark else CROPPED_RIM_STROKES
     if runs[0] > longest * stroke or runs[1] > CROPPED_RIM_STROKES * stroke:
         return False
     contrast = cv2.mean(flat, at_rim)[0] - cv2.mean(flat, 1 - ink)[0]
@@ -691,11 +691,10 @@ def _largest_piece_share(mask: np.ndarray) -> float:
     return float(areas.max()) / float(areas.sum())
 
 
-def _keep_digit_components(
-    mask: np.ndarray, max_share: float = MAX_INK_FRACTION
-) -> np.ndarray | None:
-    """Drop specks and stray marks: keep the largest stroke and the pieces close to it
-    (None if they cover more than ``max_share`` of the picture)."""
+def _keep_digit_components(mask: np.ndarray) -> np.ndarray | None:
+    """Drop specks and stray marks: keep the largest stroke and the pieces close to it.
+
+    How much of the picture ink may cover is :func:`_ink_mask`'s to judge, before this."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return None
@@ -720,8 +719,6 @@ def _keep_digit_components(
         keep_labels = np.zeros(count, np.uint8)
         keep_labels[[i + 1 for i in kept]] = 1
         digit = keep_labels[labels]
-    if float(digit.mean()) > max_share:
-        return None
     return digit
 
 
