@@ -36,10 +36,10 @@ import numpy as np
 
 from digitrec import Recognizer
 from digitrec.data import load_mnist
+from digitrec.interpreter import DigitClassifier
 from digitrec.training import number_renders, pen_replay
 
 LENGTHS = range(2, 9)
-CANVAS_BRUSH = (12, 28)  # the page's brush, pixels (the slider spans 8-40, default 20)
 
 
 def matched(truth: str, read: str | None) -> int:
@@ -86,17 +86,7 @@ def _plausible(session: list) -> list:
 
 def make(sources: Sources, source: str, medium: str, length: int, touching: bool, rng):
     """One composed number (:class:`NumberInk`) and how to hand it over (ink -> input)."""
-    if medium == "canvas":
-        width, height = number_renders.CANVAS
-        # People write smaller when the number is long, to fit it on the canvas.
-        digit = min(rng.uniform(90, 190), 0.85 * width / (0.9 * length))
-        brush = float(rng.integers(CANVAS_BRUSH[0], CANVAS_BRUSH[1] + 1))
-    else:
-        digit = rng.uniform(30, 150)
-        # A ballpoint or a felt pen; MNIST's own pen half the time.
-        brush = max(1.5, digit * rng.uniform(0.04, 0.12))
-        if source == "mnist" and rng.random() < 0.5:
-            brush = None
+    digit, brush = number_renders.pen_for(medium, length, rng, mnist_ink=source == "mnist")
     if source == "mnist":
         images, labels = sources.mnist(length, rng)
         number = number_renders.mnist_number(images, labels, rng, touching, digit, brush)
@@ -120,10 +110,17 @@ def main() -> None:
     parser.add_argument("--media", default="canvas,paper")
     parser.add_argument("--lengths", default="2-8", help="e.g. 4 or 2-8")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
+    parser.add_argument(
+        "--without-verifier",
+        action="store_true",
+        help="read numbers without the verifier of whole digits (to measure what it brings)",
+    )
     args = parser.parse_args()
     low, _, high = args.lengths.partition("-")
     lengths = range(int(low), int(high or low) + 1)
     recognizer = Recognizer.load(args.model)
+    if args.without_verifier:
+        recognizer = Recognizer(DigitClassifier(args.model))
     sources = Sources(args.split)
     rng = np.random.default_rng(args.seed)
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")

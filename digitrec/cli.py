@@ -104,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, default=None, help="default: models/")
     export.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
 
+    verifier = commands.add_parser(
+        "export-verifier",
+        help="fit the verifier that reads numbers' digits whole (training requirements)",
+    )
+    verifier.add_argument(
+        "--models", type=Path, default=None, help="folder of the model and features model"
+    )
+    verifier.add_argument(
+        "--numbers", type=positive_int, default=None, help="numbers per medium, length and kind"
+    )
+    verifier.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
+
     # The study has its own parser (digitrec.study.compare), imported only when it runs:
     # serving never imports the study, which needs the training requirements.
     commands.add_parser(
@@ -141,6 +153,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return finetune(args.db, args.features, args.mnist, args.data)
         if args.command == "export-features":
             return export_features(args.keras, args.out, args.data)
+        if args.command == "export-verifier":
+            return export_verifier(args.models, args.numbers, args.data)
         if args.command == "predict":
             return predict(
                 args.files,
@@ -403,4 +417,19 @@ def export_features(keras: Path | None, out: Path | None, data_dir: Path | None)
 
     written = export(keras, out, data_dir)
     print("wrote " + " and ".join(str(path) for path in written))
+    return 0
+
+
+def export_verifier(models: Path | None, numbers: int | None, data_dir: Path | None) -> int:
+    """Fit and write the number verifier beside the shipped (or given) model."""
+    from digitrec.personal import models_dir
+    from digitrec.training.number_verifier import NUMBERS, fit_verifier
+    from digitrec.verifier import VERIFIER_FILE
+
+    folder = models if models is not None else models_dir()
+    report = fit_verifier(folder, numbers or NUMBERS, data_dir=data_dir)
+    print(
+        f"wrote {folder / VERIFIER_FILE}: {report.candidates} candidates, "
+        f"{report.whole} whole digits, held-out AUC {report.held_out_auc:.4f}"
+    )
     return 0

@@ -12,6 +12,7 @@ from digitrec.imageio import ImageSource, load_grey
 from digitrec.interpreter import DigitClassifier
 from digitrec.preprocess import PreparedDigit, prepare_digit
 from digitrec.segment import Segmentation, decode, segment
+from digitrec.verifier import DigitVerifier
 
 # Below this probability the answer is shown as a guess. Measured with the shipped model by
 # bench/low_confidence.py: on the 6,000-digit MNIST validation split 99.5% of answers are
@@ -143,13 +144,17 @@ class Recognizer:
     7
     """
 
-    def __init__(self, classifier: DigitClassifier):
+    def __init__(self, classifier: DigitClassifier, verifier: DigitVerifier | None = None):
         self._classifier = classifier
+        self._verifier = verifier
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Recognizer:
-        """The shipped model, or the TFLite file at ``path``."""
-        return cls(DigitClassifier(path))
+        """The shipped model and its number verifier, or the TFLite file at ``path`` (with
+        the verifier fitted in its folder, if there is one: numbers are read without)."""
+        if path is None:
+            return cls(DigitClassifier(), DigitVerifier.load())
+        return cls(DigitClassifier(path), DigitVerifier.in_folder(Path(path).parent))
 
     @classmethod
     def load_personal(cls, path: str | Path, features_dir: str | Path | None = None) -> Recognizer:
@@ -157,7 +162,11 @@ class Recognizer:
         on top of the shipped features model (or the one in ``features_dir``)."""
         from digitrec import personal
 
-        return cls(personal.load(path, personal.BaseModel.load(features_dir)))
+        if features_dir is None:
+            verifier = DigitVerifier.load()
+        else:
+            verifier = DigitVerifier.in_folder(features_dir)
+        return cls(personal.load(path, personal.BaseModel.load(features_dir)), verifier)
 
     def recognize(self, image: ImageSource, name: str | None = None) -> Result:
         """Recognize one image: a path, bytes, PIL image or numpy array (grey/RGB/RGBA).
@@ -179,7 +188,9 @@ class Recognizer:
         """Read the handwritten number in one image: its digits, left to right.
 
         The digits are found by :mod:`digitrec.segment` (broken digits joined, touching
-        ones cut apart, specks and trailing dots left out) and read by the model in one call.
+        ones cut apart, specks and trailing dots left out) and read by the model in one call;
+        :class:`~digitrec.verifier.DigitVerifier` tells whole digits from merged pairs and
+        pieces.
         Accepts what :meth:`recognize` does; ``name`` is how error messages refer to it.
         """
         return self.read_segmented([prepare_number(image, name)])[0]
@@ -191,7 +202,12 @@ class Recognizer:
         numbers = []
         for segmentation in segmentations:
             read = [next(results) for _ in segmentation.candidates]
-            chosen = decode(segmentation, [r.digit for r in read], [r.confidence for r in read])
+            wholeness = None
+            if self._verifier is not None:
+                probabilities = np.array([r.probabilities for r in read]).reshape(len(read), 10)
+                wholeness = self._verifier.wholeness(segmentation.candidates, probabilities)
+            digits, confidences = [r.digit for r in read], [r.confidence for r in read]
+            chosen = decode(segmentation, digits, confidences, wholeness)
             digits = tuple(
                 NumberDigit(
                     digit=read[k].digit,

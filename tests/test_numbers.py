@@ -133,7 +133,7 @@ def test_most_numbers_with_one_touching_pair_are_read(recognizer):
         number = written([pen(int(d)) for d in labels], seed=seed, touching=True)
         assert number.touching
         right += recognizer.read_number(canvas(number, seed)).number == number.label
-    assert right >= 20, right  # 26 of 40 with the shipped model
+    assert right >= 24, right  # 32 of 40 with the shipped model (26 before the verifier)
 
 
 def test_specks_and_a_trailing_dot_are_left_out(recognizer):

@@ -30,6 +30,7 @@ from digitrec.training.strokes import canvas_rgba, render
 
 # The page's canvas for numbers (width, height), in CSS pixels (streamlit_app.NUMBER_CANVAS).
 CANVAS = (640, 240)
+CANVAS_BRUSH = (12, 28)  # the page's brush, pixels (the slider spans 8-40, default 20)
 # Row-by-row gaps between neighbouring digits, in digit heights, when none touch ...
 GAP_RANGE = (0.08, 0.45)
 # ... and the overlap of the touching pair (0: the inks just meet).
@@ -122,9 +123,43 @@ def pen_number(
     return _lay_out(layers, "".join(str(d.label) for d in digits), height, rng, touching)
 
 
+def pen_for(
+    medium: str, length: int, rng: np.random.Generator, mnist_ink: bool = False
+) -> tuple[float, float | None]:
+    """A digit height and a pen width, pixels, as a person writes ``length`` digits on
+    ``medium`` ("canvas" or "paper"). The pen width is None for MNIST's own pen (half the
+    time on paper when ``mnist_ink``: MNIST digits enlarged as they are)."""
+    if medium == "canvas":
+        # People write smaller when the number is long, to fit it on the canvas.
+        digit = min(rng.uniform(90, 190), 0.85 * CANVAS[0] / (0.9 * length))
+        return digit, float(rng.integers(CANVAS_BRUSH[0], CANVAS_BRUSH[1] + 1))
+    digit = rng.uniform(30, 150)
+    # A ballpoint or a felt pen.
+    brush = max(1.5, digit * rng.uniform(0.04, 0.12))
+    if mnist_ink and rng.random() < 0.5:
+        brush = None
+    return digit, brush
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a number's frame lies in the picture it was handed over in: a point (x, y) of
+    the frame is at ``origin + scale * (x, y)`` (to tell whose ink is where)."""
+
+    origin: tuple[int, int]
+    scale: tuple[float, float] = (1.0, 1.0)
+
+
 def on_canvas(number: NumberInk, rng: np.random.Generator, transparent: bool = False):
     """The number on the page's wide canvas (RGBA, white strokes), at a random place;
     shrunk to fit when it would not."""
+    return placed_on_canvas(number, rng, transparent)[0]
+
+
+def placed_on_canvas(
+    number: NumberInk, rng: np.random.Generator, transparent: bool = False
+) -> tuple[np.ndarray, Placement]:
+    """:func:`on_canvas` and where the number went."""
     width, height = CANVAS
     ink = number.ink
     fit = min(1.0, 0.95 * width / ink.shape[1], 0.9 * height / ink.shape[0])
@@ -135,7 +170,8 @@ def on_canvas(number: NumberInk, rng: np.random.Generator, transparent: bool = F
     left = int(rng.integers(0, width - ink.shape[1] + 1))
     canvas = np.zeros((height, width), np.uint8)
     canvas[top : top + ink.shape[0], left : left + ink.shape[1]] = np.round(ink * 255)
-    return canvas_rgba(canvas, transparent)
+    scale = (ink.shape[1] / number.ink.shape[1], ink.shape[0] / number.ink.shape[0])
+    return canvas_rgba(canvas, transparent), Placement((left, top), scale)
 
 
 def on_paper(
@@ -150,6 +186,16 @@ def on_paper(
     register's printed rules: one the digits stand on or cross, one above, sometimes column
     rules left and right; with ``dot`` (a third of the time) a trailing dot.
     """
+    return placed_on_paper(number, rng, ruled, dot)[0]
+
+
+def placed_on_paper(
+    number: NumberInk,
+    rng: np.random.Generator,
+    ruled: bool | None = None,
+    dot: bool | None = None,
+) -> tuple[bytes, Placement]:
+    """:func:`on_paper` and where the number went."""
     digit = number.height
     pad_y = (rng.uniform(0.3, 1.0, 2) * digit).astype(int) + 2
     pad_x = (rng.uniform(0.3, 1.5, 2) * digit).astype(int) + 2
@@ -179,7 +225,8 @@ def on_paper(
     for layer, colour in ((rules, rule_colour), (alpha, pen)):
         photo += layer[..., None] * (np.asarray(colour, np.float32) - photo)
     photo *= _uneven_light(shape, rng)[..., None]
-    return developed(photo, rng, noise=0.035, blur=digit / 100, quality=45)
+    jpeg = developed(photo, rng, noise=0.035, blur=digit / 100, quality=45)
+    return jpeg, Placement((int(pad_x[0]), int(pad_y[0])))
 
 
 def _register_rules(shape: tuple[int, int], feet: int, digit: float, rng: np.random.Generator):
