@@ -25,8 +25,10 @@ RUNTIME_LIBRARIES = {"numpy", "cv2", "PIL", "ai_edge_litert"}
 ALLOWED = {("interpreter.py", "tensorflow.lite.python.interpreter")}
 # The CLI hands `compare` to the study, importing it only when that command runs.
 ALLOWED |= {("cli.py", "digitrec.study.compare")}
-# ... and `export-features` and `finetune --full` to training (they need Keras).
+# ... and `export-features` and `finetune --full` to training (they need Keras), and
+# `export-verifier` (it needs scikit-learn and writes numbers as the training renders do).
 ALLOWED |= {("cli.py", "digitrec.training.features")}
+ALLOWED |= {("cli.py", "digitrec.training.number_verifier")}
 ALLOWED |= {("cli.py", "digitrec.training.finetune_full")}
 
 

@@ -36,7 +36,8 @@ PIECE = 0.6
 # the picture's ink is blurred, thresholded and sometimes shrunk.
 INK_REACH = 2
 # Numbers per medium, length (1 to 8) and kind (apart, one touching pair). 50 gave a
-# held-out AUC of 0.99 and read as many numbers as 90 did.
+# held-out AUC of 0.99 and read as many numbers as 90 did (1,800 other numbers of MNIST
+# training digits: 83.3% exact with either; 900 of UNIPEN writers: 81.9% against 81.7%).
 NUMBERS = 50
 MAX_LENGTH = 8
 # Inverse L2 strength of the regression: 0.1 and 1 read the same numbers.
