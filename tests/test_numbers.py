@@ -14,6 +14,8 @@ import pytest
 from digitrec import ImageError, NumberDigit, NumberResult, Result
 from digitrec.segment import _dividing, segment
 from digitrec.training import number_renders
+from digitrec.training.renders import STROKES
+from digitrec.training.strokes import canvas_rgba
 from tests.images import number_canvas as canvas
 from tests.images import page_of_writing, pen, written
 
@@ -99,6 +101,26 @@ def test_a_zero_whose_pen_skipped_is_one_digit(recognizer):
     image = canvas(number)
     assert ink_pieces(image) >= 5  # the 0 is in three pieces
     assert recognizer.read_number(image).number == "407"
+
+
+def test_an_eight_of_two_separate_loops_is_one_digit_not_two_lines(recognizer):
+    """The loops are stacked marks with paper between them; they were taken for two lines
+    of writing and the larger read alone ("0", with a note)."""
+    eight = [arc(0.5, 0.2, 0.17, 0.18, 0, 360, 24), arc(0.5, 0.72, 0.22, 0.24, 0, 360, 24)]
+    image = canvas(written([pen(8, eight)], seed=1, brush=8), 1)
+    assert ink_pieces(image) == 2
+    result = recognizer.read_number(image)
+    assert result.number == "8" and result.note is None
+
+
+def test_a_base_drawn_nearly_across_the_picture_is_not_a_ruled_line(recognizer):
+    """A 2 whose flat base runs to within a few pixels of both sides of a tight canvas was
+    read "7": the base was taken for a register's rule and removed."""
+    head = STROKES[2][0][0][:-3]
+    two = [[*head, (0.75, 0.45), (0.0, 0.95), (1.0, 0.95)]]
+    number = written([pen(2, two)], seed=0, brush=16, height=200)
+    image = canvas_rgba(np.pad(np.round(number.ink * 255).astype(np.uint8), 6), False)
+    assert recognizer.read_number(image).number == "2"
 
 
 def test_a_touching_pair_is_cut_apart(recognizer):
