@@ -79,6 +79,12 @@ RULE_MIN_DIGITS = 1.5
 EDGE_RULE_SPAN = 0.9
 # A mark smaller than this share of a digit's height squared is a speck (dust, JPEG, grain).
 SPECK_AREA = 0.002
+# In a picture cut round a number found in a larger one, a mark that reaches the rim at
+# least this many digit heights from the other marks is from outside the number (the
+# paper's edge). 12 MP phone photos of one UNIPEN digit, read as numbers: 14 -> 7 of 200
+# wrong, and on 300 others 18 -> 6 (``recognize``: 4); the paper edges were 0.3-0.5
+# heights from the digit.
+RIM_GAP = 0.2
 # Marks at least this share of a digit's height count as marks the reader reports; more than
 # MAX_MARKS of them is a page of writing, not a number, and is not read digit by digit.
 MARK_SHARE = 0.3
@@ -213,7 +219,7 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
         raise ValueError(f"expected a 2-D grey image, got shape {grey.shape}")
     if min(grey.shape) < 3:
         return EMPTY
-    offset = (0, 0)
+    offset, shape = (0, 0), grey.shape
     if max(grey.shape) > SEARCH_SIDE:
         found = _locate(grey)
         if found is None:
@@ -221,7 +227,8 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
         grey, offset, factor = found
     else:
         factor = _working_factor(grey.shape)
-    marks = _marks(grey, factor)
+    cut = max(grey.shape) < max(shape)
+    marks = _marks(grey, factor, cut)
     if marks is not None and marks.count <= MAX_MARKS:
         wanted = min(1.0, factor * DIGIT_HEIGHT / marks.height)
         if marks.height < MIN_DIGIT_HEIGHT and wanted > factor:
@@ -231,11 +238,11 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
             grey, shift = _cut(grey, box, marks.height / factor)
             offset = (offset[0] + shift[0], offset[1] + shift[1])
             factor = wanted
-            marks = _marks(grey, factor)
+            marks = _marks(grey, factor, cut=True)
         elif marks.height > MAX_DIGIT_HEIGHT:
             # Digits filling a big picture: as much detail as the 20x20 box needs, cheaper.
             factor = wanted
-            marks = _marks(grey, factor)
+            marks = _marks(grey, factor, cut)
     if marks is None:
         return EMPTY
     if marks.count > MAX_MARKS:
@@ -327,7 +334,9 @@ def _working_factor(shape: tuple[int, ...]) -> float:
     return max(min(1.0, WORK_MAX_SIDE / max(height, width)), WORK_MIN_HEIGHT / height)
 
 
-def _marks(grey: np.ndarray, factor: float) -> _Marks | None:
+def _marks(grey: np.ndarray, factor: float, cut: bool = False) -> _Marks | None:
+    """The marks of ``grey`` at the working size ``factor``; in a picture ``cut`` round the
+    number found in a larger one, not those that reach its rim (see :func:`_off_the_rim`)."""
     mask = ink_mask(grey, factor, stroke_side=round(min(grey.shape) * factor))
     if mask is None:
         return None
@@ -350,7 +359,36 @@ def _marks(grey: np.ndarray, factor: float) -> _Marks | None:
         if found is None:
             return None
         labels, stats, marks, height = found
+    if cut:
+        inside = _off_the_rim(labels, stats, marks)
+        if inside is not None:
+            mask = inside
+            labels, stats, marks, height = _components(mask)
     return _marks_found(mask, labels, stats, marks, height)
+
+
+def _off_the_rim(labels: np.ndarray, stats: np.ndarray, marks: np.ndarray) -> np.ndarray | None:
+    """The mask of ``marks`` less those that reach the rim apart from the others, or None
+    if none do.
+
+    A picture cut round the number found in a larger one has paper round the number (a
+    CROP_PAD of digit heights), so what reaches its rim, RIM_GAP digit heights or more from
+    the other marks, comes from outside: the paper's edge against the table or a shadow's,
+    read as a "1" beside the digits. (A digit's stroke that the cut crossed, a 5's bar
+    beyond the found box, comes close to the rest of its digit, and stays.)
+    """
+    height, width = labels.shape
+    x, y, w, h = (stats[marks, i] for i in range(4))
+    rim = (x <= 0) | (y <= 0) | (x + w >= width) | (y + h >= height)
+    if not rim.any() or rim.all():
+        return None
+    inside = np.isin(labels, marks[~rim]).astype(np.uint8)
+    distance = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
+    reach = RIM_GAP * _digit_height(stats[marks[~rim]])
+    apart = [m for m in marks[rim] if distance[labels == m].min() >= reach]
+    if not apart:
+        return None
+    return (np.isin(labels, marks) & ~np.isin(labels, apart)).astype(np.uint8)
 
 
 def _marks_found(mask, labels, stats, marks, height) -> _Marks | None:

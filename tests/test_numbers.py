@@ -13,8 +13,7 @@ import pytest
 
 from digitrec import ImageError, NumberDigit, NumberResult, Result
 from digitrec.segment import _dividing, segment
-from digitrec.training import number_renders
-from digitrec.training.renders import STROKES
+from digitrec.training import number_renders, renders
 from digitrec.training.strokes import canvas_rgba
 from tests.images import number_canvas as canvas
 from tests.images import page_of_writing, pen, written
@@ -116,7 +115,7 @@ def test_an_eight_of_two_separate_loops_is_one_digit_not_two_lines(recognizer):
 def test_a_base_drawn_nearly_across_the_picture_is_not_a_ruled_line(recognizer):
     """A 2 whose flat base runs to within a few pixels of both sides of a tight canvas was
     read "7": the base was taken for a register's rule and removed."""
-    head = STROKES[2][0][0][:-3]
+    head = renders.STROKES[2][0][0][:-3]
     two = [[*head, (0.75, 0.45), (0.0, 0.95), (1.0, 0.95)]]
     number = written([pen(2, two)], seed=0, brush=16, height=200)
     image = canvas_rgba(np.pad(np.round(number.ink * 255).astype(np.uint8), 6), False)
@@ -195,6 +194,16 @@ def test_a_number_small_in_a_large_photo_is_found(recognizer):
 
 
 # --- what is not a number -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index", [10, 34])
+def test_the_paper_edge_beside_a_digit_in_a_phone_photo_is_no_digit(recognizer, mnist_test, index):
+    """The sheet's edge against the table, beside a 0 and a 7 in 12 MP photos, reached the
+    rim of the picture cut round the digit and was read as a "1" after it ("10", "71")."""
+    images, labels = mnist_test
+    photo = renders.phone_photo(images[index], np.random.default_rng(index))
+    result = recognizer.read_number(photo)
+    assert result.number == str(labels[index])
 
 
 def test_blank_pictures_read_no_number(recognizer):
