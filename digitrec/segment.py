@@ -26,6 +26,7 @@ import numpy as np
 
 from digitrec.preprocess import (
     _straight_marks,
+    flat_drawing,
     ink_mask,
     mask_to_mnist,
     search_marks,
@@ -49,6 +50,10 @@ MIN_DIGIT_HEIGHT = 56
 MAX_DIGIT_HEIGHT = 224
 # Paper kept around the found number when it is cut out, in digit heights.
 CROP_PAD = 0.6
+# A large drawing on a flat background whose ink is at most this many times as tall as its
+# largest mark is one line of writing, cut out by its ink (a number drawn 12 px from the
+# top of a 1920 x 1080 screenshot lost its first digit to the search's rim).
+FLAT_LINE_HEIGHTS = 1.6
 
 # --- marks ----------------------------------------------------------------------------------
 # Ruled lines: straight marks this many times as long as the picture is high (and at least
@@ -221,7 +226,7 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
         return EMPTY
     offset, shape = (0, 0), grey.shape
     if max(grey.shape) > SEARCH_SIDE:
-        found = _locate(grey)
+        found = _drawn_line(grey) or _locate(grey)
         if found is None:
             return EMPTY
         grey, offset, factor = found
@@ -583,6 +588,19 @@ def _locate(grey: np.ndarray):
     x, y, w, h, digit = (v / found[1] for v in box)
     crop, offset = _cut(grey, (x, y, w, h), digit)
     return crop, offset, min(1.0, DIGIT_HEIGHT / digit)
+
+
+def _drawn_line(grey: np.ndarray):
+    """In a large drawing on a flat background (a screenshot of a drawing app), its one line
+    of writing cut out as :func:`_locate` does, found by the ink's difference from the
+    background: the search for writing on paper takes no mark near the picture's edge. None
+    for other pictures, and for drawings of more than a line (searched instead)."""
+    drawn = flat_drawing(grey)
+    if drawn is None or drawn.box[3] > FLAT_LINE_HEIGHTS * drawn.largest[1]:
+        return None
+    x, y, w, h = drawn.box
+    crop, offset = _cut(grey, (x, y, w, h), drawn.largest[1])
+    return crop, offset, min(1.0, DIGIT_HEIGHT / drawn.largest[1])
 
 
 def _number_box(marks: np.ndarray) -> tuple[float, float, float, float, float] | None:

@@ -206,6 +206,16 @@ def test_the_paper_edge_beside_a_digit_in_a_phone_photo_is_no_digit(recognizer, 
     assert result.number == str(labels[index])
 
 
+def test_a_number_near_the_edge_of_a_large_white_drawing_is_read_whole(recognizer):
+    """A screenshot of a drawing app, 1920 x 1080, the number 12 px from the top: the search
+    for writing on paper takes no mark near the edge, and read "76"."""
+    number = written([pen(0), pen(4), pen(9), pen(6)], seed=3, height=200, brush=24)
+    ink = np.round(number.ink * 255).astype(np.uint8)
+    page = np.full((1080, 1920), 255, np.uint8)
+    page[12 : 12 + ink.shape[0], 400 : 400 + ink.shape[1]] -= ink
+    assert recognizer.read_number(page).number == "0496"
+
+
 def test_blank_pictures_read_no_number(recognizer):
     for blank in (np.zeros((240, 640), np.uint8), np.full((300, 800), 230, np.uint8)):
         result = recognizer.read_number(blank)

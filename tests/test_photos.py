@@ -10,7 +10,7 @@ from digitrec.imageio import load_grey
 from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
 from digitrec.training import renders
 
-from .images import drawn_digit
+from .images import drawn_digit, number_canvas, pen, written
 
 
 @pytest.mark.parametrize(
@@ -174,3 +174,21 @@ def test_a_thin_pen_digit_on_a_steeply_lit_sheet_is_found(recognizer):
     photo = (0.95 * (1 - coverage) + 0.1 * coverage) * light * 255
     result = recognizer.recognize(np.clip(photo, 0, 255).astype(np.uint8))
     assert result.digit == 7 and result.confidence > 0.9
+
+
+@pytest.mark.parametrize("label", range(10))
+def test_a_digit_alone_on_the_wide_number_canvas_is_read(recognizer, label):
+    """A thick-brushed digit on the 640 x 240 number canvas: over 600 px, it was searched
+    for as on a phone photo, whose paper window broke its thick strokes up (2 of 10 read)."""
+    number = written([pen(label)], seed=label, height=100, brush=26)
+    assert recognizer.recognize(number_canvas(number, label)).digit == label
+
+
+@pytest.mark.parametrize("label", [2, 5, 7])
+def test_a_digit_near_the_corner_of_a_large_white_drawing_is_read(recognizer, label):
+    """A screenshot of a drawing app: black on flat white, 1600 x 1000, the digit 12 px from
+    the top and right edges, where the search takes no mark (no digit found, 0 of 10)."""
+    ink = np.round(written([pen(label)], seed=label, height=160, brush=30).ink * 255)
+    page = np.full((1000, 1600), 255, np.uint8)
+    page[12 : 12 + ink.shape[0], 1588 - ink.shape[1] : 1588] -= ink.astype(np.uint8)
+    assert recognizer.recognize(page).digit == label
