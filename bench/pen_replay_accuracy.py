@@ -2,7 +2,7 @@
 written on paper and photographed.
 
     python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
-        [--medium canvas|photo|phone|crop|tight] [--model path.tflite]
+        [--medium canvas|photo|phone|crop|tight|screen] [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
 stroke by stroke with a round brush on the page's 280x280 canvas (digit 120-240 px tall,
@@ -11,7 +11,9 @@ ballpoint-to-felt pen on paper in a JPEG photo (40-260 px tall, uneven light), `
 small in a 12 MP phone photo of a ruled, squared or plain page (5-30% of the frame's
 height), as ``bench/realistic_accuracy.py`` does with MNIST digits, ``crop`` large in a
 photo cropped close round it (700-2000 px, the digit 40-90% of that), ``tight`` in a photo
-cut at the edges of its ink (150-2000 px, the rim on the strokes on one or two sides).
+cut at the edges of its ink (150-2000 px, the rim on the strokes on one or two sides),
+``screen`` drawn in a drawing app and saved whole (a flat 640-1920 px canvas, the digit
+10-60% of its height anywhere on it, black on white or white on black).
 Prints the accuracy overall, per digit and per contributor, and the most frequent
 confusions. UNIPEN is a validation set: it is used to find what the model misreads and to
 choose recipes, never to train the shipped model.
@@ -35,7 +37,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
-    media = ("canvas", "photo", "phone", "crop", "tight")
+    media = ("canvas", "photo", "phone", "crop", "tight", "screen")
     parser.add_argument("--medium", choices=media, default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
@@ -72,6 +74,8 @@ def written(digit: pen_replay.PenDigit, args: argparse.Namespace, rng: np.random
     """The digit as the chosen medium shows it: a canvas (RGBA array) or a photo (JPEG)."""
     if args.medium == "canvas":
         return pen_replay.canvas_drawing(digit, rng, args.background == "transparent")
+    if args.medium == "screen":
+        return pen_replay.screen_drawing(digit, rng)
     ink = pen_replay.paper_ink(digit, rng)
     write = {
         "photo": renders.photo_of_paper,

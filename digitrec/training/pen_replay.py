@@ -92,6 +92,26 @@ def canvas_drawing(digit: PenDigit, rng: np.random.Generator, transparent: bool 
     return canvas_rgba(draw(digit.strokes, height, brush, centre, CANVAS), transparent)
 
 
+def screen_drawing(digit: PenDigit, rng: np.random.Generator) -> np.ndarray:
+    """``digit`` drawn in a drawing app and saved whole: a flat grey canvas 640-1920 px wide
+    (as high as 0.5-1 times that), the digit 10-60% of its height anywhere on it, edges
+    included, with a brush 1/18 to 1/6 of the digit's height; black on white or white on
+    black."""
+    width = int(rng.integers(640, 1921))
+    height = int(width * rng.uniform(0.5, 1.0))
+    size = rng.uniform(0.1, 0.6) * height
+    brush = size * rng.uniform(1 / 18, 1 / 6)
+    side = int(1.2 * size + 2 * brush) + 1
+    ink = draw(digit.strokes, size, brush, (side / 2, side / 2), side)
+    rows, cols = np.flatnonzero(ink.max(axis=1)), np.flatnonzero(ink.max(axis=0))
+    ink = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1][:height, :width]
+    canvas = np.zeros((height, width), np.uint8)
+    top = int(rng.integers(0, height - ink.shape[0] + 1))
+    left = int(rng.integers(0, width - ink.shape[1] + 1))
+    canvas[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
+    return 255 - canvas if rng.random() < 0.5 else canvas
+
+
 def paper_ink(digit: PenDigit, rng: np.random.Generator) -> np.ndarray:
     """``digit`` written with a pen on paper, as the photo renders of
     :mod:`digitrec.training.renders` take a digit: a square uint8 image, ink bright, the
