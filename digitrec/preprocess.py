@@ -200,7 +200,7 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
         )
     if max(grey.shape) <= DIRECT_MAX_SIDE:
         return _digit_to_mnist(grey)
-    small = _resize(grey, LOCATE_SIDE / max(grey.shape), cv2.INTER_AREA)
+    small = search_copy(grey)
     drawn = _drawn_on_flat_background(grey, small)
     if drawn is not None:
         return _digit_to_mnist(drawn)
@@ -350,7 +350,7 @@ def _cut_out_digit(
     picture is returned as the whole picture (box None), and None when the picture holds
     nothing that looks like a digit.
     """
-    if _digit_fills_the_picture(small):
+    if _digit_fills_the_picture(small) is not None:
         return grey, None
     found = search_marks(grey, small)
     if found is None:
@@ -394,10 +394,29 @@ def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarr
     return np.where(drop[labels], 0, mask).astype(mask.dtype)
 
 
-def _digit_fills_the_picture(small: np.ndarray) -> bool:
+def search_copy(grey: np.ndarray) -> np.ndarray:
+    """The copy of a large picture at LOCATE_SIDE that the search for the digit looks at."""
+    return _resize(grey, LOCATE_SIDE / max(grey.shape), cv2.INTER_AREA)
+
+
+def large_digit_box(small: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Where the large digit is, as a share of the picture (x, y, w, h in 0..1), when the
+    large picture whose :func:`search_copy` is ``small`` is a photo cropped close round
+    one large digit (to be read whole rather than searched); else None."""
+    box = _digit_fills_the_picture(small)
+    if box is None:
+        return None
+    x, y, w, h = box
+    height, width = (round(side * WORK_MAX_SIDE / max(small.shape)) for side in small.shape)
+    return x / width, y / height, w / width, h / height
+
+
+def _digit_fills_the_picture(small: np.ndarray) -> tuple[int, int, int, int] | None:
     """Is the picture (``small``, its copy at LOCATE_SIDE) a photo cropped close round a large
-    digit? The search for a small digit takes a large one's long strokes for ruled lines and
-    its thick ones for a shadow, and cuts out a piece of it (UNIPEN digits 40-90% of a 700-2000
+    digit? Returns the digit's box (x, y, w, h) at the working size if so, else None.
+
+    The search for a small digit takes a large one's long strokes for ruled lines and its
+    thick ones for a shadow, and cuts out a piece of it (UNIPEN digits 40-90% of a 700-2000
     px crop: 60% read). The whole-picture pipeline finds such a digit as one cluster of
     strokes spanning much of the picture, clear of its rim; the table beyond a sheet's edge,
     a ruled line or the paper's edge reach the rim. A digit that a crop made round it cuts
@@ -406,16 +425,18 @@ def _digit_fills_the_picture(small: np.ndarray) -> bool:
     found = _find_ink(small, WORK_MAX_SIDE / max(small.shape))
     digit = None if found is None else _keep_digit_components(found[0])
     if digit is None:
-        return False
+        return None
     x, y, w, h = cv2.boundingRect(digit)
     height, width = digit.shape
     stroke = stroke_width(digit[y : y + h, x : x + w])
     if max(w, h) < WHOLE_PICTURE_SHARE * max(height, width):
-        return False
+        return None
     if stroke > STROKE_SHARE_OF_DIGIT * max(w, h):
-        return False
+        return None
     inside = x > 0 and y > 0 and x + w < width and y + h < height
-    return inside or _cropped_to_the_ink(digit, found[1], found[0], stroke)
+    if inside or _cropped_to_the_ink(digit, found[1], found[0], stroke):
+        return x, y, w, h
+    return None
 
 
 def _cropped_to_the_ink(
