@@ -66,6 +66,28 @@ def personal_path(store: FeedbackStore) -> Path:
     return store.path.with_name(f"{store.path.stem}-model.npz")
 
 
+def fitted_on_features(
+    folder: Path, name: str, what: str, command: str, error: type[Exception]
+) -> tuple[Path, dict[str, np.ndarray]]:
+    """The features model in ``folder`` and the arrays of the file ``name`` fitted on it
+    (the heads, the number verifier). Raises ``error``, saying to run ``python -m digitrec
+    command``, when either is missing or the file was fitted on another features model."""
+    features, fitted = folder / FEATURES_FILE, folder / name
+    if not features.is_file() or not fitted.is_file():
+        raise error(
+            f"{what} is not installed ({features.name} and {fitted.name} in {folder}); run "
+            f"`python -m digitrec {command}` with the training requirements to make it"
+        )
+    with np.load(fitted, allow_pickle=False) as saved:
+        arrays = {key: saved[key] for key in saved.files}
+    if str(arrays["features_digest"]) != file_digest(features):
+        raise error(
+            f"{fitted.name} was not made with this {features.name}: re-run "
+            f"`python -m digitrec {command}`"
+        )
+    return features, arrays
+
+
 def file_digest(path: Path) -> str:
     """A short content hash: ties a personal model to the features model it was fitted on."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
@@ -107,26 +129,16 @@ class BaseModel:
     @classmethod
     def load(cls, folder: str | os.PathLike | None = None) -> BaseModel:
         folder = models_dir() if folder is None else Path(folder)
-        features, heads = folder / FEATURES_FILE, folder / HEADS_FILE
-        if not features.is_file() or not heads.is_file():
-            raise PersonalModelError(
-                f"the features model is not installed ({features.name} and {heads.name} in "
-                f"{folder}); run `python -m digitrec export-features` with the training "
-                "requirements to make them"
-            )
-        with np.load(heads, allow_pickle=False) as saved:
-            if str(saved["features_digest"]) != file_digest(features):
-                raise PersonalModelError(
-                    f"{heads.name} was not made with this {features.name}: re-run "
-                    "`python -m digitrec export-features`"
-                )
-            return cls(
-                DigitClassifier(features),
-                Heads(saved["weights"], saved["biases"]),
-                saved["anchor_features"].astype(np.float32),
-                saved["anchor_labels"],
-                str(saved["features_digest"]),
-            )
+        features, saved = fitted_on_features(
+            folder, HEADS_FILE, "the features model", "export-features", PersonalModelError
+        )
+        return cls(
+            DigitClassifier(features),
+            Heads(saved["weights"], saved["biases"]),
+            saved["anchor_features"].astype(np.float32),
+            saved["anchor_labels"],
+            str(saved["features_digest"]),
+        )
 
     def features(self, digits: np.ndarray) -> np.ndarray:
         """(N, 28, 28) uint8 -> (N, M*F) penultimate activations of every member."""

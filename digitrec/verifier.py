@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from digitrec.interpreter import DigitClassifier
-from digitrec.personal import FEATURES_FILE, file_digest, models_dir
+from digitrec.personal import fitted_on_features, models_dir
 from digitrec.segment import Candidate
 
 VERIFIER_FILE = "digitrec_verifier.npz"
@@ -59,20 +59,10 @@ class DigitVerifier:
     def load(cls, folder: str | os.PathLike | None = None) -> DigitVerifier:
         """The verifier beside the shipped model (or in ``folder``)."""
         folder = models_dir() if folder is None else Path(folder)
-        features, fitted = folder / FEATURES_FILE, folder / VERIFIER_FILE
-        if not features.is_file() or not fitted.is_file():
-            raise VerifierError(
-                f"the number verifier is not installed ({features.name} and {fitted.name} in "
-                f"{folder}); run `python -m digitrec export-verifier` with the training "
-                "requirements to make it"
-            )
-        with np.load(fitted, allow_pickle=False) as saved:
-            if str(saved["features_digest"]) != file_digest(features):
-                raise VerifierError(
-                    f"{fitted.name} was not fitted on this {features.name}: re-run "
-                    "`python -m digitrec export-verifier`"
-                )
-            weights, bias = saved["weights"].astype(np.float32), float(saved["bias"])
+        features, saved = fitted_on_features(
+            folder, VERIFIER_FILE, "the number verifier", "export-verifier", VerifierError
+        )
+        weights, bias = saved["weights"].astype(np.float32), float(saved["bias"])
         return cls(DigitClassifier(features), weights, bias)
 
     @classmethod
