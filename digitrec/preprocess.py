@@ -310,7 +310,7 @@ def flat_drawing(grey: np.ndarray, small: np.ndarray | None = None) -> FlatDrawi
     if near.sum() < FLAT_SHARE * sample.size:
         return None
     if small is None:
-        small = _resize(grey, LOCATE_SIDE / max(grey.shape), cv2.INTER_AREA)
+        small = search_copy(grey)
     difference = cv2.absdiff(small, np.full_like(small, background))
     strongest = float(difference.max())
     if strongest < 255 * MIN_CONTRAST:
@@ -350,7 +350,7 @@ def _cut_out_digit(
     picture is returned as the whole picture (box None), and None when the picture holds
     nothing that looks like a digit.
     """
-    if _digit_fills_the_picture(small) is not None:
+    if large_digit_box(small) is not None:
         return grey, None
     found = search_marks(grey, small)
     if found is None:
@@ -400,20 +400,9 @@ def search_copy(grey: np.ndarray) -> np.ndarray:
 
 
 def large_digit_box(small: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Where the large digit is, as a share of the picture (x, y, w, h in 0..1), when the
-    large picture whose :func:`search_copy` is ``small`` is a photo cropped close round
-    one large digit (to be read whole rather than searched); else None."""
-    box = _digit_fills_the_picture(small)
-    if box is None:
-        return None
-    x, y, w, h = box
-    height, width = (round(side * WORK_MAX_SIDE / max(small.shape)) for side in small.shape)
-    return x / width, y / height, w / width, h / height
-
-
-def _digit_fills_the_picture(small: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Is the picture (``small``, its copy at LOCATE_SIDE) a photo cropped close round a large
-    digit? Returns the digit's box (x, y, w, h) at the working size if so, else None.
+    """Is the large picture whose :func:`search_copy` is ``small`` a photo cropped close
+    round one large digit, to be read whole rather than searched? Returns where the digit
+    is, as shares of the picture (x, y, w, h in 0..1), if so, else None.
 
     The search for a small digit takes a large one's long strokes for ruled lines and its
     thick ones for a shadow, and cuts out a piece of it (UNIPEN digits 40-90% of a 700-2000
@@ -435,7 +424,7 @@ def _digit_fills_the_picture(small: np.ndarray) -> tuple[int, int, int, int] | N
         return None
     inside = x > 0 and y > 0 and x + w < width and y + h < height
     if inside or _cropped_to_the_ink(digit, found[1], found[0], stroke):
-        return x, y, w, h
+        return x / width, y / height, w / width, h / height
     return None
 
 

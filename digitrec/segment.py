@@ -483,9 +483,9 @@ def _stacked_pieces_joined(stats, bands, line_of, height):
     together at most STACK_HEIGHT digit heights tall. Also returns the tallest joined
     band's height (0 if none)."""
     left = stats[:, cv2.CC_STAT_LEFT].astype(np.float64)
-    joined = 0.0
     right = left + stats[:, cv2.CC_STAT_WIDTH]
     order = sorted(range(len(bands)), key=lambda k: bands[k][0])
+    joined = 0.0
     k = 0
     while k + 1 < len(order):
         upper, lower = order[k], order[k + 1]
