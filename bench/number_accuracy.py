@@ -118,9 +118,10 @@ def main() -> None:
     args = parser.parse_args()
     low, _, high = args.lengths.partition("-")
     lengths = range(int(low), int(high or low) + 1)
-    recognizer = Recognizer.load(args.model)
     if args.without_verifier:
         recognizer = Recognizer(DigitClassifier(args.model))
+    else:
+        recognizer = Recognizer.load(args.model)
     sources = Sources(args.split)
     rng = np.random.default_rng(args.seed)
     print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")

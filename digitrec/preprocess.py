@@ -282,6 +282,16 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     return mask, smooth, noise
 
 
+def padded_crop(grey: np.ndarray, box, pad: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """``box`` (x, y, w, h) of ``grey`` with ``pad`` pixels round it, clipped to the
+    picture: the crop and its origin (x, y)."""
+    x, y, w, h = box
+    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
+    x1 = min(grey.shape[1], int(x + w + pad) + 1)
+    y1 = min(grey.shape[0], int(y + h + pad) + 1)
+    return grey[y0:y1, x0:x1], (x0, y0)
+
+
 @dataclass(frozen=True)
 class FlatDrawing:
     """Where the ink of a drawing on a flat background lies, in the picture's pixels: the
@@ -289,14 +299,6 @@ class FlatDrawing:
 
     box: tuple[int, int, int, int]
     largest: tuple[int, int]
-
-    def cut(self, grey: np.ndarray, pad: float) -> np.ndarray:
-        """The box of ``grey`` with ``pad`` pixels of background round it."""
-        x, y, w, h = self.box
-        left, top = max(0, int(x - pad)), max(0, int(y - pad))
-        right = min(grey.shape[1], int(x + w + pad) + 1)
-        bottom = min(grey.shape[0], int(y + h + pad) + 1)
-        return grey[top:bottom, left:right]
 
 
 def flat_drawing(grey: np.ndarray, small: np.ndarray | None = None) -> FlatDrawing | None:
@@ -337,7 +339,7 @@ def _drawn_on_flat_background(grey: np.ndarray, small: np.ndarray) -> np.ndarray
     _, _, w, h = drawn.box
     if max(w, h) > FLAT_SPREAD * max(drawn.largest):
         return None
-    return drawn.cut(grey, CROP_MARGIN * max(w, h) + 2)
+    return padded_crop(grey, drawn.box, CROP_MARGIN * max(w, h) + 2)[0]
 
 
 def _cut_out_digit(
@@ -363,10 +365,7 @@ def _cut_out_digit(
         return grey, None
     x, y, w, h = (v / factor for v in box)
     # Context around the digit: enough paper for the background estimate and the margin.
-    pad = CROP_MARGIN * max(w, h) + 2.0 / factor
-    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
-    x1, y1 = min(grey.shape[1], int(x + w + pad) + 1), min(grey.shape[0], int(y + h + pad) + 1)
-    crop = grey[y0:y1, x0:x1]
+    crop, (x0, y0) = padded_crop(grey, (x, y, w, h), CROP_MARGIN * max(w, h) + 2.0 / factor)
     shrink = min(1.0, CROP_SIDE / max(crop.shape))
     if shrink < 1.0:
         crop = _resize(crop, shrink, cv2.INTER_AREA)

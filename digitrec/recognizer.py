@@ -196,16 +196,20 @@ class Recognizer:
         return self.read_segmented([prepare_number(image, name)])[0]
 
     def read_segmented(self, segmentations: Sequence[Segmentation]) -> list[NumberResult]:
-        """Numbers for already segmented pictures, their candidates read in one model call."""
-        candidates = [c.processed for s in segmentations for c in s.candidates]
-        results = iter(self.classify(candidates))
+        """Numbers for already segmented pictures, their candidates read in one model call
+        (and, for the verifier, one features-model call)."""
+        candidates = [c for s in segmentations for c in s.candidates]
+        every = self.classify([c.processed for c in candidates])
+        if self._verifier is not None:
+            probabilities = np.array([r.probabilities for r in every]).reshape(len(every), 10)
+            every_wholeness = iter(self._verifier.wholeness(candidates, probabilities))
+        results = iter(every)
         numbers = []
         for segmentation in segmentations:
             read = [next(results) for _ in segmentation.candidates]
             wholeness = None
             if self._verifier is not None:
-                probabilities = np.array([r.probabilities for r in read]).reshape(len(read), 10)
-                wholeness = self._verifier.wholeness(segmentation.candidates, probabilities)
+                wholeness = [next(every_wholeness) for _ in segmentation.candidates]
             digits, confidences = [r.digit for r in read], [r.confidence for r in read]
             chosen = decode(segmentation, digits, confidences, wholeness)
             digits = tuple(

@@ -30,6 +30,7 @@ from digitrec.preprocess import (
     ink_mask,
     large_digit_box,
     mask_to_mnist,
+    padded_crop,
     search_copy,
     search_marks,
     stroke_width,
@@ -665,12 +666,7 @@ def _number_box(marks: np.ndarray) -> tuple[float, float, float, float, float] |
 
 def _cut(grey: np.ndarray, box, digit: float) -> tuple[np.ndarray, tuple[int, int]]:
     """``box`` (x, y, w, h) of ``grey`` with paper around it; the crop and its origin."""
-    x, y, w, h = box
-    pad = CROP_PAD * digit + 2
-    x0, y0 = max(0, int(x - pad)), max(0, int(y - pad))
-    x1 = min(grey.shape[1], int(x + w + pad) + 1)
-    y1 = min(grey.shape[0], int(y + h + pad) + 1)
-    return grey[y0:y1, x0:x1], (x0, y0)
+    return padded_crop(grey, box, CROP_PAD * digit + 2)
 
 
 # --- atoms and candidates ----------------------------------------------------------------------
