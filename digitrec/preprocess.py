@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitrec.rules import straight_marks, without_frames
+
 SIZE = 28
 BOX = 20
 # Mean centre of mass of MNIST training digits, in pixel-index coordinates (row, column):
@@ -63,11 +65,6 @@ MIN_DIGIT_SHARE = 0.0125
 LINE_SHARE = 0.45
 # Width, in searched pixels, painted over a found line (its thickness plus Hough's jitter).
 LINE_WIDTH = 3
-# Breaks (pixels) bridged along a line: noise and JPEG leave small gaps in faint lines.
-LINE_GAP = 3
-# Distance resolution of the line search (pixels): two, so that a line slightly turned from
-# the pixel grid still falls into one bin.
-LINE_RHO = 2
 # In the crop, ruled lines are told by their faintness too: any mark a fifth as strong as the
 # pen counts, so the whole of a line is found.
 CROP_INK_SHARE_OF_PEAK = 0.2
@@ -233,8 +230,9 @@ def _digit_to_mnist(
     mask, flat, noise = found
     if digit_box is not None:
         mask = _off_the_rim(mask, tuple(round(v * factor) for v in digit_box))
-        if not mask.any():
-            return None
+    mask = without_frames(mask)  # a box round the digit (a form's field) is no part of it
+    if not mask.any():
+        return None
     scattered = noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE
     mask = _keep_digit_components(mask)
     if mask is None:
@@ -482,7 +480,7 @@ def search_marks(
     mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
     if mask is None:
         return None
-    lines = _draw(_straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
+    lines = _draw(straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
     mask[lines > 0] = 0
     return _marks_inside(mask), factor
 
@@ -531,24 +529,6 @@ def _strong_ink(
     return (ink > max(share_of_peak * peak, paper + LOCATE_SEPARATION * spread)).astype(np.uint8)
 
 
-def _straight_marks(mask: np.ndarray, min_length: float) -> np.ndarray:
-    """Segments (x0, y0, x1, y1) of the straight marks in ``mask`` at least ``min_length`` long.
-
-    The mask is thickened first: a thin line slightly turned from the pixel grid steps
-    sideways, and the segment search follows a one-pixel corridor.
-    """
-    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-    found = cv2.HoughLinesP(
-        thick,
-        LINE_RHO,
-        np.pi / 360,
-        int(min_length / 4),
-        minLineLength=min_length,
-        maxLineGap=LINE_GAP,
-    )
-    return np.empty((0, 4), np.int32) if found is None else found.reshape(-1, 4)
-
-
 def _draw(segments: np.ndarray, shape: tuple[int, ...], width: int) -> np.ndarray:
     lines = np.zeros(shape, np.uint8)
     for x0, y0, x1, y1 in segments:
@@ -594,7 +574,7 @@ def _paint_over_lines(crop: np.ndarray, digit: tuple[int, int, int, int]) -> np.
         return crop
     height, width = crop.shape
     edge = LINE_END_SHARE * min(crop.shape) + 2
-    segments = _straight_marks(mask, 0.5 * min(crop.shape))
+    segments = straight_marks(mask, 0.5 * min(crop.shape))
     x0, y0, x1, y1 = (segments[:, i] for i in range(4))
     near_x0 = np.minimum.reduce([x0, y0, width - 1 - x0, height - 1 - y0]) <= edge
     near_x1 = np.minimum.reduce([x1, y1, width - 1 - x1, height - 1 - y1]) <= edge

@@ -25,7 +25,6 @@ import cv2
 import numpy as np
 
 from digitrec.preprocess import (
-    _straight_marks,
     flat_drawing,
     ink_mask,
     large_digit_box,
@@ -35,6 +34,7 @@ from digitrec.preprocess import (
     search_marks,
     stroke_width,
 )
+from digitrec.rules import without_frames, without_lines
 
 # --- the working size ------------------------------------------------------------------------
 # A picture is first looked at with its longer side at most WORK_MAX_SIDE (a long strip or
@@ -60,10 +60,9 @@ FLAT_LINE_HEIGHTS = 1.6
 
 # --- marks ----------------------------------------------------------------------------------
 # Ruled lines: straight marks this many times as long as the picture is high (and at least
-# this share of its width), within this angle of the horizontal.
+# this share of its width), within rules.LINE_MAX_ANGLE of the horizontal.
 LINE_MIN_HEIGHTS = 1.5
 LINE_MIN_WIDTH_SHARE = 0.5
-LINE_MAX_ANGLE = 12.0
 # Lines of writing: a single mark stacked over or under another line's marks, this close
 # (a share of the lower one's height) and the two together at most this many digit heights
 # tall, is a digit in two pieces, not a line (an 8 of two loops, read as "0" and a note
@@ -123,19 +122,24 @@ SLIVER = 0.5
 CUT_REACH = 0.15
 CUT_STEP = 0.1
 # Ink at least SEAM pen widths from the paper costs a cut only SEAM_COST of an ink pixel:
-# a stroke's middle, and the seam where two strokes written against each other fused (a 1
-# against a 0's side, a 4's arm along a 5's back), which no path across the mark could part
-# for less than two strokes' ink. On 4-digit numbers of MNIST *training* digits and UNIPEN
-# pen digits (canvas and paper, 150 per kind), exact with one touching pair 73.0% -> 79.2%,
-# apart 95.3% -> 95.2%. Free seams (SEAM_COST 0) read touching 79.7%, apart 94.8%; SEAM 0.4
-# read apart 91.0%; SEAM 0.6 and 0.7 (free) touching 77.5% and 75.0%.
-SEAM = 0.5
+# the seam where two strokes written against each other fused (a 1 against a 0's side, a
+# 4's arm along a 5's back), which no path across the mark could part for less than two
+# strokes' ink, and where strokes cross. A single stroke's middle lies half a width from
+# the paper and keeps its full toll. On 4-digit numbers of MNIST *training* digits and UNIPEN
+# pen digits (canvas and paper, 150 per kind, two draws), exact with one touching pair
+# 73.0% -> 76.8% and 73.8% -> 78.5%, apart 95.3% -> 95.3% and 94.3% -> 94.5%. SEAM 0.5 (a
+# stroke's middle too) read touching 79.2% and 81.8%, but cut single strokes lengthwise: a
+# touching "76" the verifier used to save was read as one digit again.
+SEAM = 0.6
 SEAM_COST = 0.1
 
 # --- the reading ----------------------------------------------------------------------------
 # At most this many atoms make one digit, at most this wide (digit heights, along the slant).
 MAX_ATOMS = 7
 MAX_WIDTH = 1.6
+# ... and at least this much ink, in full-height strokes (a 1 has about one): specks stacked
+# one above the other (the ends of a box's faint side) were read as a "1".
+MIN_INK = 0.25
 # Each digit's usual core width (ink width less one stroke) in heights, along its slant: the
 # median of 30,000 MNIST training digits enlarged to 112 px, thresholded, slant removed by
 # their moments.
@@ -366,13 +370,14 @@ def _marks(grey: np.ndarray, factor: float, cut: bool = False) -> _Marks | None:
     if _digit_sized(*found[1:]) > MAX_MARKS:
         # A page of writing: said at once (the line search would take long over all of it).
         return _marks_found(mask, *found)
-    mask = _without_lines(mask, horizontal=True, min_length=_line_length(mask.shape))
+    mask = without_frames(mask)
+    mask = without_lines(mask, True, _line_length(mask.shape), RULE_REACH)
     found = _components(mask)
     if found is None:
         return None
     labels, stats, marks, height = found
     # Vertical rules are told by their length in digits, so they go once digits are known.
-    ruled = _without_lines(mask, horizontal=False, min_length=RULE_MIN_DIGITS * height)
+    ruled = without_lines(mask, False, RULE_MIN_DIGITS * height, RULE_REACH)
     if ruled is not mask:
         mask = ruled
         found = _components(mask)
@@ -549,54 +554,6 @@ def _line_length(shape: tuple[int, ...]) -> float:
     return max(LINE_MIN_HEIGHTS * height, LINE_MIN_WIDTH_SHARE * width)
 
 
-def _without_lines(mask: np.ndarray, horizontal: bool, min_length: float) -> np.ndarray:
-    """``mask`` without its straight horizontal (or vertical) lines at least ``min_length``
-    long or running from side to side of the picture; where a stroke crosses or leans on a
-    line, the stroke keeps its ink."""
-    side = mask.shape[1] if horizontal else mask.shape[0]
-    segments = _straight_marks(mask, min(min_length, (1 - 2 * RULE_REACH) * side))
-    if len(segments) == 0:
-        return mask
-    dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
-    dy = (segments[:, 3] - segments[:, 1]).astype(np.float64)
-    angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))
-    along = segments[:, [0, 2]] if horizontal else segments[:, [1, 3]]
-    side_to_side = (along.min(axis=1) <= RULE_REACH * side) & (
-        along.max(axis=1) >= (1 - RULE_REACH) * side - 1
-    )
-    long_enough = np.hypot(dx, dy) >= min_length
-    wanted = angle <= LINE_MAX_ANGLE if horizontal else angle >= 90 - LINE_MAX_ANGLE
-    segments = segments[wanted & (long_enough | side_to_side)]
-    if len(segments) == 0:
-        return mask
-    band = np.zeros_like(mask)
-    for x0, y0, x1, y1 in segments:
-        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
-    thickness = _line_thickness(mask, band, horizontal)
-    band = np.zeros_like(mask)
-    for x0, y0, x1, y1 in segments:
-        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, thickness + 2)
-    # A stroke crossing the line runs on across it: what extends beyond the line's own
-    # thickness, across it, is the pen's, and stays.
-    across = (thickness + 4, 1) if horizontal else (1, thickness + 4)  # (rows, columns)
-    strokes = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(across, np.uint8))
-    line = (band > 0) & (mask > 0) & (strokes == 0)
-    if not line.any():
-        return mask
-    cleaned = mask.copy()
-    cleaned[line] = 0
-    return cleaned
-
-
-def _line_thickness(mask: np.ndarray, centre: np.ndarray, horizontal: bool) -> int:
-    """The lines' thickness: ink runs across the lines through their centre pixels."""
-    axis = 0 if horizontal else 1
-    spread = cv2.dilate(centre, np.ones((15, 1) if horizontal else (1, 15), np.uint8))
-    runs = ((mask > 0) & (spread > 0)).sum(axis=axis)
-    crossed = runs[runs > 0]
-    return int(np.median(crossed)) if len(crossed) else 1
-
-
 def _locate(grey: np.ndarray, small: np.ndarray):
     """In a large picture, the number: cut out of the original around its marks (``small``:
     its :func:`digitrec.preprocess.search_copy`).
@@ -697,6 +654,8 @@ def _candidates(writing: Writing) -> Segmentation:
             high = max(a.high for a in group)
             if high - low > MAX_WIDTH * height:
                 break
+            if sum(ink[start:stop]) < MIN_INK:
+                continue
             x0 = min(a.box[0] for a in group)
             y0 = min(a.box[1] for a in group)
             x1 = max(a.box[2] for a in group)
@@ -814,7 +773,7 @@ def _cuts(sheared: np.ndarray, height: float, stroke: float):
     Returns the cuts left to right, each a column per row (pixels at or right of it lie
     beyond the cut), and the strokes each one crosses. Cuts are tried from columns across
     the mark; each follows the path over the mark that meets the least ink, bending round
-    strokes (a 7's bar over the next digit, a loop's tail) or along the seam of two fused
+    strokes (a 7's bar over the next digit, a loop's tail) or down the seam of two fused
     ones (see ``SEAM``), and the cheapest ones, kept apart, are made: where digits touch, a
     cut crosses about one stroke.
     """

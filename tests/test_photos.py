@@ -8,9 +8,9 @@ import pytest
 
 from digitrec.imageio import load_grey
 from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
-from digitrec.training import renders
+from digitrec.training import number_renders, renders
 
-from .images import drawn_digit, number_canvas, pen, written
+from .images import drawn_digit, in_a_box, number_canvas, pen, written
 
 
 @pytest.mark.parametrize(
@@ -192,3 +192,13 @@ def test_a_digit_near_the_corner_of_a_large_white_drawing_is_read(recognizer, la
     page = np.full((1000, 1600), 255, np.uint8)
     page[12 : 12 + ink.shape[0], 1588 - ink.shape[1] : 1588] -= ink.astype(np.uint8)
     assert recognizer.recognize(page).digit == label
+
+
+@pytest.mark.parametrize(("label", "margin"), [(4, 0.15), (7, 0.3), (2, 0.5), (0, 0.2)])
+def test_a_digit_in_a_printed_box_is_read(recognizer, label, margin):
+    """One digit in a form's box: the box, the largest mark, was taken for the digit."""
+    digit = in_a_box(written([pen(label)], seed=label, height=60, brush=5), margin)
+    photo = number_renders.on_paper(digit, np.random.default_rng(label), ruled=False, dot=False)
+    result = recognizer.recognize(photo)
+    assert result.digit == label
+    assert result.confidence > 0.6

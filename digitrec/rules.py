@@ -1,0 +1,142 @@
+"""Printed rules and boxes in an ink mask: found as straight marks, and erased.
+
+A register's lines, a form's field, a cheque's amount box: printed, straight, and longer
+than a stroke. Erasing them leaves the pen's ink where a stroke crosses or leans on them.
+Used by the single-digit pipeline (:mod:`digitrec.preprocess`) and the number reader
+(:mod:`digitrec.segment`).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Breaks (pixels) bridged along a line: noise and JPEG leave small gaps in faint lines.
+LINE_GAP = 3
+# Distance resolution of the line search (pixels): two, so that a line slightly turned from
+# the pixel grid still falls into one bin.
+LINE_RHO = 2
+# Rules lie within this angle of the horizontal (or the vertical): a photo turns the page.
+LINE_MAX_ANGLE = 12.0
+# A printed box round the writing (a form's field, a cheque's amount box, a row of boxes
+# for one digit each) is one mark with a straight side along each side of its bounding
+# box, at least FRAME_SIDE_SHARE of that side long and within FRAME_BAND of the box's
+# shorter side of it (a photo turns it a little), with other ink inside. Its sides are
+# shorter than a page's rules: left, they were read as digits (4-digit numbers of MNIST
+# training digits in such a box, photographed: 25% read, 92% without the box) or outweighed
+# the digit (one digit in a box: 59% read).
+FRAME_SIDE_SHARE = 0.5
+FRAME_BAND = 0.1
+FRAME_MIN_SIDE = 16  # pixels: smaller rings are the loops of digits
+
+
+def straight_marks(mask: np.ndarray, min_length: float) -> np.ndarray:
+    """Segments (x0, y0, x1, y1) of the straight marks in ``mask`` at least ``min_length`` long.
+
+    The mask is thickened first: a thin line slightly turned from the pixel grid steps
+    sideways, and the segment search follows a one-pixel corridor.
+    """
+    thick = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    found = cv2.HoughLinesP(
+        thick,
+        LINE_RHO,
+        np.pi / 360,
+        int(min_length / 4),
+        minLineLength=min_length,
+        maxLineGap=LINE_GAP,
+    )
+    return np.empty((0, 4), np.int32) if found is None else found.reshape(-1, 4)
+
+
+def without_lines(
+    mask: np.ndarray, horizontal: bool, min_length: float, reach: float = 0.0
+) -> np.ndarray:
+    """``mask`` (0/1 uint8) without its straight horizontal (or vertical) lines at least
+    ``min_length`` long or running from side to side of the picture, their ends within
+    ``reach`` (a share) of its sides; where a stroke crosses or leans on a line, the stroke
+    keeps its ink."""
+    side = mask.shape[1] if horizontal else mask.shape[0]
+    segments = straight_marks(mask, min(min_length, (1 - 2 * reach) * side))
+    if len(segments) == 0:
+        return mask
+    dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
+    dy = (segments[:, 3] - segments[:, 1]).astype(np.float64)
+    angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))
+    along = segments[:, [0, 2]] if horizontal else segments[:, [1, 3]]
+    side_to_side = (along.min(axis=1) <= reach * side) & (
+        along.max(axis=1) >= (1 - reach) * side - 1
+    )
+    long_enough = np.hypot(dx, dy) >= min_length
+    wanted = angle <= LINE_MAX_ANGLE if horizontal else angle >= 90 - LINE_MAX_ANGLE
+    segments = segments[wanted & (long_enough | side_to_side)]
+    if len(segments) == 0:
+        return mask
+    band = np.zeros_like(mask)
+    for x0, y0, x1, y1 in segments:
+        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, 3)
+    thickness = _line_thickness(mask, band, horizontal)
+    band = np.zeros_like(mask)
+    for x0, y0, x1, y1 in segments:
+        cv2.line(band, (int(x0), int(y0)), (int(x1), int(y1)), 1, thickness + 2)
+    # A stroke crossing the line runs on across it: what extends beyond the line's own
+    # thickness, across it, is the pen's, and stays.
+    across = (thickness + 4, 1) if horizontal else (1, thickness + 4)  # (rows, columns)
+    strokes = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones(across, np.uint8))
+    line = (band > 0) & (mask > 0) & (strokes == 0)
+    if not line.any():
+        return mask
+    cleaned = mask.copy()
+    cleaned[line] = 0
+    return cleaned
+
+
+def _line_thickness(mask: np.ndarray, centre: np.ndarray, horizontal: bool) -> int:
+    """The lines' thickness: ink runs across the lines through their centre pixels."""
+    axis = 0 if horizontal else 1
+    spread = cv2.dilate(centre, np.ones((15, 1) if horizontal else (1, 15), np.uint8))
+    runs = ((mask > 0) & (spread > 0)).sum(axis=axis)
+    crossed = runs[runs > 0]
+    return int(np.median(crossed)) if len(crossed) else 1
+
+
+def without_frames(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (0/1 uint8) without the printed boxes drawn round the writing (see
+    ``FRAME_SIDE_SHARE``); strokes written across a box's side keep their ink."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    cleaned = mask
+    for k in range(1, count):
+        x, y, w, h = (int(v) for v in stats[k, :4])
+        if min(w, h) < FRAME_MIN_SIDE:
+            continue
+        band = max(2, round(FRAME_BAND * min(w, h)))
+        inside = (slice(y + band, y + h - band), slice(x + band, x + w - band))
+        if not ((mask[inside] > 0) & (labels[inside] != k)).any():
+            continue  # nothing inside: a digit's loop, not a box
+        frame = (labels == k).astype(np.uint8)
+        found = straight_marks(frame, FRAME_SIDE_SHARE * min(w, h))
+        if not _four_sides(found, (x, y, w, h), band):
+            continue
+        sides = without_lines(frame, horizontal=True, min_length=FRAME_SIDE_SHARE * w)
+        sides = without_lines(sides, horizontal=False, min_length=FRAME_SIDE_SHARE * h)
+        if cleaned is mask:
+            cleaned = mask.copy()
+        cleaned[(frame > 0) & (sides == 0)] = 0
+    return cleaned
+
+
+def _four_sides(segments: np.ndarray, box: tuple[int, int, int, int], band: int) -> bool:
+    """Whether ``segments`` (x0, y0, x1, y1) hold a straight side along each side of
+    ``box`` (x, y, w, h), within ``band`` pixels of it."""
+    x, y, w, h = box
+    x0, y0, x1, y1 = (segments[:, i].astype(np.float64) for i in range(4))
+    angle = np.degrees(np.arctan2(np.abs(y1 - y0), np.abs(x1 - x0)))
+    length = np.hypot(x1 - x0, y1 - y0)
+    across = (angle <= LINE_MAX_ANGLE) & (length >= FRAME_SIDE_SHARE * w)
+    down = (angle >= 90 - LINE_MAX_ANGLE) & (length >= FRAME_SIDE_SHARE * h)
+    row, column = (y0 + y1) / 2, (x0 + x1) / 2
+    return bool(
+        (across & (np.abs(row - y) <= band)).any()
+        and (across & (np.abs(row - (y + h - 1)) <= band)).any()
+        and (down & (np.abs(column - x) <= band)).any()
+        and (down & (np.abs(column - (x + w - 1)) <= band)).any()
+    )
