@@ -10,9 +10,10 @@ Numbers are composed (:mod:`digitrec.training.number_renders`) from
 
 written on the page's wide canvas (round brush, white on black) and on paper (a JPEG photo
 or scan: uneven light, noise, blur, half of them on a register's printed rules, a third
-with a trailing dot). Digits vary in size, the baseline wobbles, the number slants; spacing
-is random. "touching" numbers have exactly one neighbouring pair whose inks meet or overlap;
-the others have none.
+with a trailing dot), and, with ``--media boxed``, on paper inside a printed box (a form's
+field, a cheque's amount box; 0.15-0.5 digit heights round the number, no ruling). Digits
+vary in size, the baseline wobbles, the number slants; spacing is random. "touching"
+numbers have exactly one neighbouring pair whose inks meet or overlap; the others have none.
 
 For each source, input and length: exact-number accuracy (every digit right, nothing
 missing or extra), per-digit accuracy (true digits read right, in order: the longest
@@ -40,6 +41,7 @@ from digitrec.interpreter import DigitClassifier
 from digitrec.training import number_renders, pen_replay
 
 LENGTHS = range(2, 9)
+BOX_MARGIN = (0.15, 0.5)  # digit heights between a printed box and the number (--media boxed)
 
 
 def matched(truth: str, read: str | None) -> int:
@@ -86,7 +88,8 @@ def _plausible(session: list) -> list:
 
 def make(sources: Sources, source: str, medium: str, length: int, touching: bool, rng):
     """One composed number (:class:`NumberInk`) and how to hand it over (ink -> input)."""
-    digit, brush = number_renders.pen_for(medium, length, rng, mnist_ink=source == "mnist")
+    paper = "paper" if medium == "boxed" else medium
+    digit, brush = number_renders.pen_for(paper, length, rng, mnist_ink=source == "mnist")
     if source == "mnist":
         images, labels = sources.mnist(length, rng)
         number = number_renders.mnist_number(images, labels, rng, touching, digit, brush)
@@ -95,6 +98,10 @@ def make(sources: Sources, source: str, medium: str, length: int, touching: bool
     if medium == "canvas":
         transparent = bool(rng.random() < 0.5)
         return number, lambda ink: number_renders.on_canvas(ink, rng, transparent)
+    if medium == "boxed":
+        margin = float(rng.uniform(*BOX_MARGIN))
+        boxed = lambda ink: number_renders.in_a_box(ink, margin)  # noqa: E731
+        return number, lambda ink: number_renders.on_paper(boxed(ink), rng, ruled=False)
     return number, lambda ink: number_renders.on_paper(ink, rng)
 
 
@@ -107,7 +114,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=["test", "train"], default="test")
     parser.add_argument("--sources", default="mnist,pen")
-    parser.add_argument("--media", default="canvas,paper")
+    parser.add_argument("--media", default="canvas,paper", help="canvas, paper, boxed")
     parser.add_argument("--lengths", default="2-8", help="e.g. 4 or 2-8")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     parser.add_argument(

@@ -53,21 +53,6 @@ def number_photo(digits, seed=0, ruled=False) -> bytes:
     return number_renders.on_paper(number, np.random.default_rng(seed), ruled=ruled, dot=False)
 
 
-def in_a_box(number: number_renders.NumberInk, margin: float) -> number_renders.NumberInk:
-    """The number with a printed box round it (a form's field, a cheque's amount box),
-    ``margin`` digit heights from its ink, its line a thirtieth of a digit thick."""
-    pad = round(margin * number.height) + 4
-    ink = np.pad(number.ink, pad)
-    frame = np.zeros_like(ink)
-    height, width = ink.shape
-    thickness = max(1, round(number.height / 30))
-    cv2.rectangle(frame, (2, 2), (width - 3, height - 3), 1.0, thickness)
-    parts = tuple(np.pad(part, pad) for part in number.parts)
-    return number_renders.NumberInk(
-        np.maximum(ink, frame), number.label, number.height, number.touching, parts
-    )
-
-
 def page_of_writing(lines: int = 40) -> np.ndarray:
     """A scanned page of printed text: hundreds of separate marks, none a number."""
     page = np.full((1600, 1200), 250, np.uint8)

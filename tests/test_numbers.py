@@ -15,8 +15,8 @@ from digitrec import ImageError, NumberDigit, NumberResult, Result, load_grey
 from digitrec.segment import _dividing, segment
 from digitrec.training import number_renders, renders
 from digitrec.training.strokes import canvas_rgba
-from tests.images import in_a_box, page_of_writing, pen, written
 from tests.images import number_canvas as canvas
+from tests.images import page_of_writing, pen, written
 
 
 def arc(cx, cy, rx, ry, start, end, n=16):
@@ -183,7 +183,9 @@ def test_a_box_printed_round_the_number_is_not_read_as_digits(recognizer):
     and were read as 1s (or as one wide mark cut into many digits)."""
     found = []
     for seed, margin in enumerate((0.15, 0.3, 0.5, 0.2, 0.4, 0.25)):
-        number = in_a_box(written([pen(6), pen(1), pen(3)], seed=seed, height=60, brush=5), margin)
+        number = number_renders.in_a_box(
+            written([pen(6), pen(1), pen(3)], seed=seed, height=60, brush=5), margin
+        )
         photo = number_renders.on_paper(number, np.random.default_rng(seed), ruled=False, dot=False)
         found.append(recognizer.read_number(photo).number)
     assert found.count("613") >= 5, found

@@ -10,7 +10,7 @@ from digitrec.imageio import load_grey
 from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
 from digitrec.training import number_renders, renders
 
-from .images import drawn_digit, in_a_box, number_canvas, pen, written
+from .images import drawn_digit, number_canvas, pen, written
 
 
 @pytest.mark.parametrize(
@@ -197,7 +197,7 @@ def test_a_digit_near_the_corner_of_a_large_white_drawing_is_read(recognizer, la
 @pytest.mark.parametrize(("label", "margin"), [(4, 0.15), (7, 0.3), (2, 0.5), (0, 0.2)])
 def test_a_digit_in_a_printed_box_is_read(recognizer, label, margin):
     """One digit in a form's box: the box, the largest mark, was taken for the digit."""
-    digit = in_a_box(written([pen(label)], seed=label, height=60, brush=5), margin)
+    digit = number_renders.in_a_box(written([pen(label)], seed=label, height=60, brush=5), margin)
     photo = number_renders.on_paper(digit, np.random.default_rng(label), ruled=False, dot=False)
     result = recognizer.recognize(photo)
     assert result.digit == label
