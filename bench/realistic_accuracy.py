@@ -12,6 +12,8 @@
 - photo cut at the ink: MNIST test digits in a photo cropped to the edges of their ink, as a
   crop tool dragged round the digit leaves it (150-2000 px, the rim on the strokes on one or
   two sides);
+- photo of a digit in a box: MNIST test digits written in a printed box, as a form's
+  one-digit field holds them (the box 0.15-0.5 digit heights from the ink, some paper round);
 - stroke drawings: digits drawn from 22 hand-made pen-stroke templates in several writing
   styles (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved. The templates also
   guided the style work, so this check measures little: bench/pen_replay_accuracy.py, real
@@ -90,6 +92,9 @@ def main() -> None:
     cut = [renders.cropped_to_the_ink(d, rng) for d in digits]
     score, missing = accuracy(recognizer, cut, truth)
     print(f"{'photo cut at the ink':<32} {len(cut):>5} {score:>9.2%} {missing:>9}")
+    boxed = [renders.photo_in_a_box(d, rng) for d in digits]
+    score, missing = accuracy(recognizer, boxed, truth)
+    print(f"{'photo of a digit in a box':<32} {len(boxed):>5} {score:>9.2%} {missing:>9}")
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:

@@ -69,6 +69,29 @@ def cropped_to_the_ink(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return _photographed(alpha, box, rng)
 
 
+def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` (28x28, ink bright) written in a printed box, as a form's
+    one-digit field holds it: the box 0.15-0.5 digit heights from the ink, its line 1.5-4%
+    of the digit's height thick and paler than the pen or as dark, some paper round it."""
+    height = int(rng.integers(40, 260))
+    ink = _pen_ink(digit, height)
+    ys, xs = np.nonzero(ink > 0.5)
+    size = max(ys.max() - ys.min(), xs.max() - xs.min()) + 1
+    margin = int(rng.uniform(0.15, 0.5) * size)
+    paper = int(rng.uniform(0.1, 0.6) * size) + 2
+    x0, y0 = xs.min() - margin, ys.min() - margin
+    x1, y1 = xs.max() + margin, ys.max() + margin
+    pad = max(0, -x0, -y0, x1 - ink.shape[1] + 1, y1 - ink.shape[0] + 1) + paper
+    alpha = np.pad(ink, pad)
+    box = np.zeros_like(alpha)
+    thickness = max(1, round(rng.uniform(0.015, 0.04) * size))
+    cv2.rectangle(box, (x0 + pad, y0 + pad), (x1 + pad, y1 + pad), 1.0, thickness)
+    alpha = np.maximum(alpha, rng.uniform(0.5, 1.0) * box)
+    top, left = y0 + pad - paper, x0 + pad - paper
+    alpha = alpha[top : y1 + pad + paper + 1, left : x1 + pad + paper + 1]
+    return _photographed(np.ascontiguousarray(alpha), height, rng)
+
+
 def _written_on_paper(
     digit: np.ndarray, height: int, page: tuple[int, int], rng: np.random.Generator
 ) -> bytes:
