@@ -20,11 +20,11 @@ LINE_RHO = 2
 LINE_MAX_ANGLE = 12.0
 # A printed box round the writing (a form's field, a cheque's amount box, a row of boxes
 # for one digit each) is one mark with a straight side along each side of its bounding
-# box, at least FRAME_SIDE_SHARE of that side long and within FRAME_BAND of the box's
-# shorter side of it (a photo turns it a little), with other ink inside. Its sides are
-# shorter than a page's rules: left, they were read as digits (4-digit numbers of MNIST
-# training digits in such a box, photographed: 25% read, 92% without the box) or outweighed
-# the digit (one digit in a box: 59% read).
+# box: at least FRAME_SIDE_SHARE of that side long, its middle at most FRAME_BAND times the
+# box's shorter side from it (a photo turns the box a little), and other ink inside. Its
+# sides are shorter than a page's rules: left, they were read as digits (4-digit numbers of
+# MNIST training digits in such a box, photographed: 25% read, 92% without the box) or
+# outweighed the digit (one digit in a box: 59% read).
 FRAME_SIDE_SHARE = 0.5
 FRAME_BAND = 0.1
 FRAME_MIN_SIDE = 16  # pixels: smaller rings are the loops of digits
