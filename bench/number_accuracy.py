@@ -100,8 +100,9 @@ def make(sources: Sources, source: str, medium: str, length: int, touching: bool
         return number, lambda ink: number_renders.on_canvas(ink, rng, transparent)
     if medium == "boxed":
         margin = float(rng.uniform(*BOX_MARGIN))
-        boxed = lambda ink: number_renders.in_a_box(ink, margin)  # noqa: E731
-        return number, lambda ink: number_renders.on_paper(boxed(ink), rng, ruled=False)
+        return number, lambda ink: number_renders.on_paper(
+            number_renders.in_a_box(ink, margin), rng, ruled=False
+        )
     return number, lambda ink: number_renders.on_paper(ink, rng)
 
 

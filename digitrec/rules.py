@@ -99,12 +99,18 @@ def _line_thickness(mask: np.ndarray, centre: np.ndarray, horizontal: bool) -> i
     return int(np.median(crossed)) if len(crossed) else 1
 
 
-def without_frames(mask: np.ndarray) -> np.ndarray:
+def without_frames(
+    mask: np.ndarray, components: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
     """``mask`` (0/1 uint8) without the printed boxes drawn round the writing (see
-    ``FRAME_SIDE_SHARE``); strokes written across a box's side keep their ink."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    ``FRAME_SIDE_SHARE``); strokes written across a box's side keep their ink.
+    ``components``: the mask's 8-connected labels and stats, when the caller has them."""
+    if components is None:
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    else:
+        labels, stats = components
     cleaned = mask
-    for k in range(1, count):
+    for k in range(1, len(stats)):
         x, y, w, h = (int(v) for v in stats[k, :4])
         if min(w, h) < FRAME_MIN_SIDE:
             continue

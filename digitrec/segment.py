@@ -370,7 +370,7 @@ def _marks(grey: np.ndarray, factor: float, cut: bool = False) -> _Marks | None:
     if _digit_sized(*found[1:]) > MAX_MARKS:
         # A page of writing: said at once (the line search would take long over all of it).
         return _marks_found(mask, *found)
-    mask = without_frames(mask)
+    mask = without_frames(mask, found[:2])
     mask = without_lines(mask, True, _line_length(mask.shape), RULE_REACH)
     found = _components(mask)
     if found is None:
