@@ -3,6 +3,7 @@
     python train.py          # the shipped recipe (timings: README, models/model_card.json)
     python train.py --fast   # one model, 8 epochs (about 7 minutes on 2 cores)
     python train.py --fast --limit 2000 --epochs 1 --out /tmp/model   # a smoke run
+    python train.py --finish-from models/ --out /tmp/model   # only the finishing phase
 
 Writes digitrec_cnn.keras, digitrec_cnn.tflite (what the app and CLI serve) and
 model_card.json (measured figures). MNIST is read from $DIGITREC_DATA or
@@ -31,6 +32,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--fast", action="store_true", help=f"the quick recipe: {_differences(FAST)}"
+    )
+    parser.add_argument(
+        "--finish-from",
+        type=Path,
+        default=None,
+        help="a folder with a model this recipe trained: run only the finishing phase on it",
     )
     # One option per knob of TrainConfig, its help kept beside the field.
     for field in dataclasses.fields(TrainConfig):
@@ -61,9 +68,9 @@ def _differences(config: TrainConfig) -> str:
 
 def main(argv=None) -> int:
     args = vars(parse_args(argv))
-    out, fast = args.pop("out"), args.pop("fast")
+    out, fast, finish_from = args.pop("out"), args.pop("fast"), args.pop("finish_from")
     config = dataclasses.replace(FAST if fast else TrainConfig(), **args)
-    train(config, out)
+    train(config, out, finish_from=finish_from)
     return 0
 
 

@@ -54,9 +54,9 @@ def test_train_py_fast_on_a_tiny_budget_writes_a_usable_ensemble_and_card(tmp_pa
     # The --fast recipe cut to a few hundred digits and one epoch; two members exercise the
     # averaged ensemble that the default recipe ships.
     tiny = "--limit 600 --test-limit 300 --epochs 1 --epoch-size 600 --workers 1"
-    tiny += " --font-digits 40 --pen-digits 20 --members 2"
-    command = [sys.executable, "train.py", "--fast", *tiny.split(), "--out", str(tmp_path)]
-    subprocess.run(command, cwd=REPO, check=True, capture_output=True, timeout=600)
+    tiny += " --font-digits 40 --pen-digits 20 --finish-epochs 1"
+    command = [sys.executable, "train.py", "--fast", *tiny.split(), "--members", "2"]
+    subprocess.run([*command, "--out", str(tmp_path)], cwd=REPO, check=True, timeout=600)
     for name in ("digitrec_cnn.keras", "digitrec_cnn.tflite", "model_card.json"):
         assert (tmp_path / name).is_file()
     card = json.loads((tmp_path / "model_card.json").read_text())
@@ -72,8 +72,23 @@ def test_train_py_fast_on_a_tiny_budget_writes_a_usable_ensemble_and_card(tmp_pa
         "t10k-images-idx3-ubyte.gz",
         "t10k-labels-idx1-ubyte.gz",
     }
+    assert [len(h["loss"]) for h in card["finishing_history"]] == [1, 1]
     result = Recognizer.load(tmp_path / "digitrec_cnn.tflite").recognize(mnist_train[0][0])
     assert result.found and abs(sum(result.probabilities) - 1) < 1e-4
+
+    # The finishing phase alone, on the members just written: they change, the card says
+    # which model they came from, and the first training's histories stay on it.
+    finished = tmp_path / "finished"
+    subprocess.run(
+        [*command, "--finish-from", str(tmp_path), "--out", str(finished)],
+        cwd=REPO,
+        check=True,
+        timeout=600,
+    )
+    again = json.loads((finished / "model_card.json").read_text())
+    assert again["finished_from"]["model_sha256"] == card["model_sha256"]
+    assert again["members"] == 2 and again["history"] == card["history"]
+    assert again["model_sha256"] != card["model_sha256"]
 
 
 def test_every_knob_is_documented_once_and_offered_by_train_py():
