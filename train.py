@@ -70,7 +70,11 @@ def main(argv=None) -> int:
     args = vars(parse_args(argv))
     out, fast, finish_from = args.pop("out"), args.pop("fast"), args.pop("finish_from")
     config = dataclasses.replace(FAST if fast else TrainConfig(), **args)
-    train(config, out, finish_from=finish_from)
+    try:
+        train(config, out, finish_from=finish_from)
+    except FileNotFoundError as exc:
+        print(f"train.py: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -135,3 +135,15 @@ def test_restroke_redraws_the_same_digit(mnist_digits, recognizer):
     assert all(not np.array_equal(a, b) for a, b in zip(originals, redrawn))
     read = [r.digit for r in recognizer.recognize_many(redrawn)]
     assert np.mean(np.array(read) == labels) >= 0.9
+
+
+def test_finishing_a_folder_without_a_model_says_what_is_missing(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "train.py", "--finish-from", str(tmp_path), "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2 and "digitrec_cnn.keras not found" in run.stderr
+    assert not list(tmp_path.iterdir())  # failed before preparing or writing anything
