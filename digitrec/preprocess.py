@@ -230,11 +230,14 @@ def _digit_to_mnist(
     mask, flat, noise = found
     if digit_box is not None:
         mask = _off_the_rim(mask, tuple(round(v * factor) for v in digit_box))
-    mask = without_frames(mask)  # a box round the digit (a form's field) is no part of it
+    components = _pieces(mask)
+    unframed = without_frames(mask, components)  # a box round the digit is no part of it
+    if unframed is not mask:
+        mask, components = unframed, _pieces(unframed)
     if not mask.any():
         return None
-    scattered = noise >= GRAINY_LEVEL and _largest_piece_share(mask) < SCATTERED_INK_SHARE
-    mask = _keep_digit_components(mask)
+    scattered = noise >= GRAINY_LEVEL and _largest_piece_share(components[1]) < SCATTERED_INK_SHARE
+    mask = _keep_digit_components(mask, components)
     if mask is None:
         return None
     if noise >= NOISY_LEVEL:
@@ -739,7 +742,7 @@ def _ink_mask(flat: np.ndarray, clean: bool = False) -> np.ndarray | None:
     if share == 0.0 or share > (CLEAN_MAX_INK_FRACTION if clean else MAX_INK_FRACTION):
         return None
     mask = mask.astype(np.uint8)
-    if share > MAX_INK_FRACTION and _largest_piece_share(mask) < ONE_PIECE_SHARE:
+    if share > MAX_INK_FRACTION and _largest_piece_share(_pieces(mask)[1]) < ONE_PIECE_SHARE:
         return None
     ink_level = cv2.mean(flat, mask)[0]
     paper_level, paper_spread = (float(v) for v in np.ravel(cv2.meanStdDev(flat, mask=1 - mask)))
@@ -749,17 +752,28 @@ def _ink_mask(flat: np.ndarray, clean: bool = False) -> np.ndarray | None:
     return mask
 
 
-def _largest_piece_share(mask: np.ndarray) -> float:
-    _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+def _pieces(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-connected pieces of ink in ``mask``: their labels and stats, as OpenCV gives
+    them (row 0 of the stats is the paper)."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return labels, stats
+
+
+def _largest_piece_share(stats: np.ndarray) -> float:
+    """The largest piece's share of the ink (``stats`` of :func:`_pieces`, some ink)."""
     areas = stats[1:, cv2.CC_STAT_AREA]
     return float(areas.max()) / float(areas.sum())
 
 
-def _keep_digit_components(mask: np.ndarray) -> np.ndarray | None:
+def _keep_digit_components(
+    mask: np.ndarray, components: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray | None:
     """Drop specks and stray marks: keep the largest stroke and the pieces close to it.
+    ``components``: the mask's :func:`_pieces`, when the caller has them.
 
     How much of the picture ink may cover is :func:`_ink_mask`'s to judge, before this."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    labels, stats = _pieces(mask) if components is None else components
+    count = len(stats)
     if count <= 1:
         return None
     areas = stats[1:, cv2.CC_STAT_AREA]
