@@ -302,32 +302,16 @@ def prepare(config: TrainConfig, log=print) -> Prepared:
 
 def fit_member(config: TrainConfig, prepared: Prepared, seed: int):
     """Train one CNN on fresh mixed epochs; returns ``(model, history dict)``."""
-    from digitrec.training.model import build_cnn, compile_for_training, import_keras_quietly
+    from digitrec.training.model import build_cnn, import_keras_quietly
 
     keras = import_keras_quietly()
-
     model = build_cnn(width=config.width, dropout=config.dropout, depth=config.depth, seed=seed)
-    epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
-    dataset = mixed_epochs(prepared.pools, config.mix, epoch_size, config.batch_size, seed)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.learning_rate, config.epochs * len(dataset)
-    )
-    compile_for_training(model, schedule)
     stop = keras.callbacks.EarlyStopping(
         monitor="val_accuracy", patience=config.patience, restore_best_weights=True
     )
-    history = model.fit(
-        dataset,
-        validation_data=prepared.validation_data(),
-        epochs=config.epochs,
-        callbacks=[stop],
-        verbose=2,
+    return _fit_on_mix(
+        model, config, prepared, config.mix, config.epochs, config.learning_rate, seed, [stop]
     )
-    return _without_optimizer(model, config, seed), _rounded(history.history)
-
-
-def _rounded(history: dict) -> dict:
-    return {k: [round(float(v), 5) for v in values] for k, values in history.items()}
 
 
 # The finishing phase draws epochs of its own, not a replay of the training phase's draws.
@@ -338,24 +322,49 @@ def finish_member(config: TrainConfig, prepared: Prepared, model, seed: int):
     """A few more epochs of ``model`` on a noisier mix at a low rate, no early stop (each
     epoch moves it little, and the noisy figures it is for are not what stopping watches);
     returns ``(model, history dict)``."""
+    return _fit_on_mix(
+        model,
+        config,
+        prepared,
+        config.finish_mix,
+        config.finish_epochs,
+        config.finish_learning_rate,
+        seed,
+        draw_seed=seed + FINISH_SEED_OFFSET,
+    )
+
+
+def _fit_on_mix(
+    model,
+    config: TrainConfig,
+    prepared: Prepared,
+    mix: tuple[float, ...],
+    epochs: int,
+    learning_rate: float,
+    seed: int,
+    callbacks=(),
+    draw_seed: int | None = None,
+):
+    """Fit ``model`` for ``epochs`` epochs, each drawn afresh from the pools in ``mix``
+    shares (seeded by ``draw_seed``, else ``seed``), Adam's rate cosine-decayed from
+    ``learning_rate``; returns the model without its optimizer and the rounded history."""
     from digitrec.training.model import compile_for_training, import_keras_quietly
 
     keras = import_keras_quietly()
     epoch_size = min(config.epoch_size, len(prepared.pools[0][0]) * 2)
-    dataset = mixed_epochs(
-        prepared.pools, config.finish_mix, epoch_size, config.batch_size, seed + FINISH_SEED_OFFSET
-    )
-    schedule = keras.optimizers.schedules.CosineDecay(
-        config.finish_learning_rate, config.finish_epochs * len(dataset)
-    )
+    draws = seed if draw_seed is None else draw_seed
+    dataset = mixed_epochs(prepared.pools, mix, epoch_size, config.batch_size, draws)
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, epochs * len(dataset))
     compile_for_training(model, schedule)
     history = model.fit(
         dataset,
         validation_data=prepared.validation_data(),
-        epochs=config.finish_epochs,
+        epochs=epochs,
+        callbacks=list(callbacks),
         verbose=2,
     )
-    return _without_optimizer(model, config, seed), _rounded(history.history)
+    rounded = {k: [round(float(v), 5) for v in values] for k, values in history.history.items()}
+    return _without_optimizer(model, config, seed), rounded
 
 
 def trained_members(folder: Path, config: TrainConfig):
