@@ -708,7 +708,8 @@ def guide(number: bool = False) -> None:
         )
         st.markdown(
             "- It reads the usual ways of writing digits, European and American: 1s with a "
-            "flag or a base, crossed 7s, slashed zeros, open 4s, one-stroke 9s.\n"
+            "flag, a base or a curled foot, crossed 7s, slashed zeros, open 4s, one-stroke 9s "
+            "and 9s with a looped head.\n"
             + reads
             + "- Anything with ink in it is read as *some* digit; a low confidence means it is "
             "guessing."

@@ -339,7 +339,16 @@ def test_guide_names_the_styles_it_reads_and_what_it_cannot():
     """People write their own way; the guide says which styles are read, not how to write."""
     at = start()
     guide = " ".join(md.value for md in at.markdown)
-    for style in ("flag", "base", "crossed 7s", "slashed zeros", "open 4s", "one-stroke 9s"):
+    for style in (
+        "flag",
+        "base",
+        "curled foot",
+        "crossed 7s",
+        "slashed zeros",
+        "open 4s",
+        "one-stroke 9s",
+        "looped head",
+    ):
         assert style in guide, style
     assert "thick" in guide and "thin" in guide
     assert "need not fill the frame" in guide

@@ -5,11 +5,13 @@ random slant, rotation and wobble make every sample different. These are the sty
 MNIST-only model misreads on real handwriting (issue 10; UNIPEN validation replay):
 
 - 0 with a slash through it (Ø), or with a bar across;
-- 1 with a long up-stroke (the continental 1), with or without a base;
+- 1 with a long up-stroke (the continental 1), with or without a base; 1 with a foot
+  flicked up to the right, as a cursive "l";
 - 2 with a loop at the bottom left;
 - 4 open at the top, like "Ч";
 - 7 with a crossbar, and with a hook at the left end of its top bar;
-- 9 in one stroke: a small head and a long straight tail.
+- 9 in one stroke: a small head and a long straight tail; or a wide looped head begun at its
+  left and a tail that swings out to the right and back (read as 8 without it).
 
 Training data only: the checks in :mod:`digitrec.training.renders` and the UNIPEN replay are not
 drawn from these shapes.
@@ -75,6 +77,33 @@ def _continental_one(rng) -> list[Stroke]:
     return [stroke]
 
 
+def _one(rng) -> list[Stroke]:
+    return _footed_one(rng) if rng.random() < 0.35 else _continental_one(rng)
+
+
+def _footed_one(rng) -> list[Stroke]:
+    """A long stem whose foot flicks up to the right, as a cursive "l" (read as 6 without it)."""
+    foot = rng.uniform(0.12, 0.35)
+    rise = foot * np.tan(np.deg2rad(rng.uniform(20, 60)))
+    bottom = rng.uniform(0.9, 1.0)
+    stem = [(0.5, 0.0), (0.5, bottom - 0.05)]
+    stem += _bezier(
+        (0.5, bottom - 0.05),
+        (0.5, bottom + 0.03),
+        (0.5 + foot * 0.4, bottom + 0.03),
+        (0.5 + foot, bottom - rise),
+        8,
+    )
+    return [stem]  # no flag as well: flag and foot make a "Z"
+
+
+def _bezier(p0, p1, p2, p3, n=16) -> Stroke:
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    points = (1 - t) ** 3 * np.asarray(p0) + 3 * (1 - t) ** 2 * t * np.asarray(p1)
+    points = points + 3 * (1 - t) * t**2 * np.asarray(p2) + t**3 * np.asarray(p3)
+    return [tuple(p) for p in points]
+
+
 def _looped_two(rng) -> list[Stroke]:
     head = _arc(0.5, 0.28, 0.3, 0.26, 190, 380)
     loop_x, loop_r = rng.uniform(0.2, 0.3), rng.uniform(0.06, 0.12)
@@ -104,6 +133,30 @@ def _styled_seven(rng) -> list[Stroke]:
     return strokes
 
 
+def _nine(rng) -> list[Stroke]:
+    return _looped_nine(rng) if rng.random() < 0.5 else _one_stroke_nine(rng)
+
+
+def _looped_nine(rng) -> list[Stroke]:
+    """A wide head begun at its left, drawn over the top and round, crossing the start; the
+    tail swings out to the right and comes back left at the bottom."""
+    rx, ry = rng.uniform(0.2, 0.4), rng.uniform(0.08, 0.2)
+    cx, cy = 0.5, ry + 0.01
+    head = _arc(cx, cy, rx, ry, rng.uniform(170, 200), rng.uniform(500, 540), 24)
+    start, end = head[-1], (rng.uniform(0.2, 0.6), 1.0)
+    out, back = rng.uniform(0.15, 0.5), rng.uniform(0.0, 0.35)
+    tail = _bezier(
+        start,
+        (start[0] + out, start[1] + rng.uniform(0.1, 0.25)),
+        (end[0] + back, rng.uniform(0.6, 0.85)),
+        end,
+    )
+    stroke = [*head, *tail[1:]]
+    if rng.random() < 0.3:  # the tail's end flicks to the left
+        stroke.append((end[0] - rng.uniform(0.08, 0.2), 1.0 - rng.uniform(0.0, 0.1)))
+    return [stroke]
+
+
 def _one_stroke_nine(rng) -> list[Stroke]:
     radius = rng.uniform(0.12, 0.24)
     cx, cy = 0.5, radius + 0.01
@@ -119,11 +172,11 @@ def _one_stroke_nine(rng) -> list[Stroke]:
 
 STYLES: dict[int, Callable[[np.random.Generator], list[Stroke]]] = {
     0: _slashed_zero,
-    1: _continental_one,
+    1: _one,
     2: _looped_two,
     4: _open_four,
     7: _styled_seven,
-    9: _one_stroke_nine,
+    9: _nine,
 }
 
 

@@ -60,7 +60,7 @@ class TrainConfig:
         flag=False,
     )
     finish_epochs: int = knob(
-        2, "epochs of a noisier finishing phase after each model's training (0: none)"
+        3, "epochs of a noisier finishing phase after each model's training (0: none)"
     )
     finish_learning_rate: float = knob(3e-4, "initial rate of that phase, cosine-decayed")
     # Noisy share 0.25 instead of 0.1 (from the clean and augmented shares): on the trained
