@@ -60,8 +60,16 @@ def learn(store: FeedbackStore, total: int) -> None:
             f"{card['samples_accuracy_before']:.0%} before and "
             f"{card['samples_accuracy_after']:.0%} after; on a check set of MNIST digits "
             f"{card['anchors_accuracy_before']:.1%} → {card['anchors_accuracy_after']:.1%}. "
+            f"It gives {card.get('personal_share', 1.0):.0%} of each answer, the shipped "
+            "model the rest: as much as leaves those MNIST digits' answers unchanged. "
             "Switch it on at the top of the recognize page."
         )
+    override = st.checkbox(
+        "Let my corrections override standard digits",
+        key="override",
+        help="For a style that MNIST reads as another digit (a 7 written as MNIST writes a "
+        "1). Off: your model leaves every MNIST check digit's answer as it was.",
+    )
     if not st.button(
         "Learn my handwriting",
         key="learn",
@@ -74,7 +82,9 @@ def learn(store: FeedbackStore, total: int) -> None:
         return
     bar = st.progress(0.0, text="Learning…")
     try:
-        report = learn_handwriting(store, progress=lambda done: bar.progress(done))
+        report = learn_handwriting(
+            store, progress=lambda done: bar.progress(done), guard=not override
+        )
     except (PersonalModelError, FeedbackError, ValueError) as err:
         st.warning(f"Could not learn: {err}")
         return

@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     finetune.add_argument("--data", type=Path, default=None, help="folder with the MNIST .gz files")
     finetune.add_argument(
+        "--no-guard",
+        action="store_true",
+        help="let your corrections override how MNIST digits are read, for a style MNIST "
+        "reads as another digit (by default your heads are blended in only as far as no MNIST "
+        "check digit changes its answer)",
+    )
+    finetune.add_argument(
         "--full",
         action="store_true",
         help="retrain every layer with TensorFlow (training requirements; minutes) and write a "
@@ -150,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "finetune":
             if args.full:
                 return finetune_full(args.db, args.mnist, args.data)
-            return finetune(args.db, args.features, args.mnist, args.data)
+            return finetune(args.db, args.features, args.mnist, args.data, not args.no_guard)
         if args.command == "export-features":
             return export_features(args.keras, args.out, args.data)
         if args.command == "export-verifier":
@@ -328,7 +335,11 @@ def evaluate(
 
 
 def finetune(
-    db: Path | None, features: Path | None, with_mnist: bool, data_dir: Path | None
+    db: Path | None,
+    features: Path | None,
+    with_mnist: bool,
+    data_dir: Path | None,
+    guard: bool = True,
 ) -> int:
     """Fit the personal model to the saved samples; print and save the before/after figures."""
     from digitrec import personal
@@ -337,7 +348,7 @@ def finetune(
     store = FeedbackStore(db)
     base = personal.BaseModel.load(features)
     samples = store.arrays()
-    heads, report = personal.finetune(base, samples.images, samples.labels)
+    heads, report = personal.finetune(base, samples.images, samples.labels, guard=guard)
     if with_mnist:
         from dataclasses import replace
 
@@ -362,7 +373,8 @@ def finetune(
     print(
         f"on your samples: {report.samples_accuracy_before:.1%} -> "
         f"{report.samples_accuracy_after:.1%}; MNIST anchors: "
-        f"{report.anchors_accuracy_before:.2%} -> {report.anchors_accuracy_after:.2%}"
+        f"{report.anchors_accuracy_before:.2%} -> {report.anchors_accuracy_after:.2%} "
+        f"(your heads give {report.personal_share:.0%} of each answer, the shipped ones the rest)"
     )
     if report.extra:
         print(

@@ -35,9 +35,16 @@ def style_shift(recognizer: Recognizer) -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.slow
-def test_finetune_learns_a_consistent_style_and_keeps_mnist(base, recognizer):
+def test_finetune_learns_a_style_against_mnist_only_unguarded(base, recognizer):
     digits, labels = style_shift(recognizer)
-    heads, report = finetune(base, digits[::2], labels[::2])
+    guarded, report = finetune(base, digits[::2], labels[::2])
+    # By default the writer's 7s, MNIST's 1s, may not change an MNIST anchor's answer.
+    assert guarded.share < 1.0 and report.personal_share == guarded.share
+    anchors = base.anchor_features
+    kept = guarded.probabilities(anchors).argmax(1) == base.heads.probabilities(anchors).argmax(1)
+    assert kept.all()
+    heads, report = finetune(base, digits[::2], labels[::2], guard=False)
+    assert heads.share == 1.0
     held_out = base.features(digits[1::2])
     assert (heads.probabilities(held_out).argmax(1) == labels[1::2]).mean() == 1.0
     assert report.samples_accuracy_after == 1.0 > report.samples_accuracy_before
@@ -59,6 +66,25 @@ def test_fit_heads_moves_towards_the_labels_and_stays_near_the_start():
     assert np.abs(tight.weights - start.weights).max() < np.abs(heads.weights - start.weights).max()
 
 
+def test_guarded_share_keeps_every_anchor_answer_the_shipped_heads_give():
+    rng = np.random.default_rng(1)
+    shipped = Heads(rng.normal(0, 1, (1, 8, 10)).astype(np.float32), np.zeros((1, 10), np.float32))
+    anchors = rng.random((50, 8)).astype(np.float32)
+    expected = shipped.probabilities(anchors).argmax(1)
+    # Heads that answer 3 for everything, more surely as the bias grows.
+    for bias in (0.5, 2.0, 50.0):
+        fitted = Heads(shipped.weights, np.eye(10, dtype=np.float32)[[3]] * bias)
+        share = personal.guarded_share(shipped, fitted, anchors)
+        blended = personal.PersonalHeads(fitted, shipped, share)
+        assert (blended.probabilities(anchors).argmax(1) == expected).all(), bias
+        if share < 1.0:  # the next larger share would have changed an anchor's answer
+            larger = min(s for s in personal.GUARD_SHARES if s > share)
+            bolder = personal.PersonalHeads(fitted, shipped, larger)
+            assert (bolder.probabilities(anchors).argmax(1) != expected).any()
+    assert personal.guarded_share(shipped, shipped, anchors) == 1.0
+    assert share < 1.0  # heads that answer 3 at any cost are held back
+
+
 def test_finetune_refuses_no_samples_and_bad_labels(tmp_path):
     fake = BaseModel.__new__(BaseModel)
     with pytest.raises(ValueError, match="no samples"):
@@ -77,11 +103,15 @@ def test_learn_save_load_and_recognize_with_the_personal_model(base, recognizer,
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     digits, labels = style_shift(recognizer)
     store.add_many(list(digits), list(labels), source="canvas")
-    report = personal.learn_handwriting(store, base)
+    report = personal.learn_handwriting(store, base, guard=False)
     path = personal.personal_path(store)
     assert path.is_file() and personal.personal_card(store)["samples"] == len(labels)
     assert report.samples_accuracy_after == 1.0
-    mine = Recognizer(personal.load(path, base))
+    mine = personal.load(path, base)
+    assert (
+        mine.heads.share == report.personal_share == personal.personal_card(store)["personal_share"]
+    )
+    mine = Recognizer(mine)
     assert mine.recognize(drawn_digit(1, 21)).digit == 7
     assert recognizer.recognize(drawn_digit(1, 21)).digit == 1
     assert personal.forget_personal_model(store) and not path.exists()
