@@ -352,7 +352,7 @@ def save(heads: PersonalHeads, report: FineTuneReport, path: str | os.PathLike) 
             out,
             weights=heads.fitted.weights,
             biases=heads.fitted.biases,
-            share=np.float32(heads.share),
+            share=np.float64(heads.share),
             features_digest=np.array(report.features_digest),
         )
     path.with_suffix(".json").write_text(json.dumps(asdict(report), indent=2) + "\n")
