@@ -371,9 +371,7 @@ def load(path: str | os.PathLike, base: BaseModel) -> PersonalClassifier:
                 "model: fine-tune again"
             )
         fitted = Heads(saved["weights"], saved["biases"])
-        # Saved before the share existed: the fitted heads answered alone.
-        share = float(saved["share"]) if "share" in saved.files else 1.0
-        return PersonalClassifier(base, PersonalHeads(fitted, base.heads, share))
+        return PersonalClassifier(base, PersonalHeads(fitted, base.heads, float(saved["share"])))
 
 
 def personal_card(store: FeedbackStore) -> dict | None:
