@@ -49,8 +49,16 @@ SEARCH_SIDE = 1600
 # digits are cut out of the original picture again at this height (a 12 MP photo's digit is
 # found at 512 px and read at full resolution).
 DIGIT_HEIGHT = 112
-MIN_DIGIT_HEIGHT = 56
 MAX_DIGIT_HEIGHT = 224
+# Digits found shorter than this are cut out again and enlarged towards DIGIT_HEIGHT, at
+# most MAX_ENLARGE times, when the picture has no more detail to give (a small photo or
+# scan of a number): a thin pen's touching strokes, 1-3 px apart at 40 px, then part along
+# a cut. 4-digit numbers with a touching pair photographed on paper (MNIST *training*
+# digits / UNIPEN pen digits, 200 each): 77.5 / 68.0% -> 80.5 / 74.5% (digits under 50 px
+# gained most); apart 95.5 / 93.5% -> 94.5 / 93.5%; canvases unchanged. Enlarging every
+# digit under 112 px read the same (81.0 / 75.0%), and 4 times as 3.
+MIN_DIGIT_HEIGHT = 90
+MAX_ENLARGE = 3.0
 # Paper kept around the found number when it is cut out, in digit heights.
 CROP_PAD = 0.6
 # A large drawing on a flat background whose ink is at most this many times as tall as its
@@ -254,10 +262,10 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
     cut = max(grey.shape) < max(shape)
     marks = _marks(grey, factor, cut)
     if marks is not None and marks.count <= MAX_MARKS:
-        wanted = min(1.0, factor * DIGIT_HEIGHT / marks.height)
+        wanted = min(MAX_ENLARGE, factor * DIGIT_HEIGHT / marks.height)
         if marks.height < MIN_DIGIT_HEIGHT and wanted > factor:
-            # Small digits in a big picture: cut the writing out of the original, at a size
-            # where a digit has its detail.
+            # Small digits: cut the writing out of the original, at a size where a digit
+            # has its detail (enlarged when the picture itself is small).
             box = tuple(v / factor for v in marks.box)
             grey, shift = _cut(grey, box, marks.height / factor)
             offset = (offset[0] + shift[0], offset[1] + shift[1])
