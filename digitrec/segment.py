@@ -59,6 +59,10 @@ MAX_DIGIT_HEIGHT = 224
 # digit under 112 px read the same (81.0 / 75.0%), and 4 times as 3.
 MIN_DIGIT_HEIGHT = 90
 MAX_ENLARGE = 3.0
+# ... but a stroke this thick (working pixels) already parts cleanly: the canvas's brush
+# (12 px and up) is not enlarged, which kept 8 digits on the canvas at 92 ms a number
+# instead of 150 ms, reading the same numbers; 8 px read 4 fewer of the 400 above.
+THICK_STROKE = 12.0
 # Paper kept around the found number when it is cut out, in digit heights.
 CROP_PAD = 0.6
 # A large drawing on a flat background whose ink is at most this many times as tall as its
@@ -263,7 +267,12 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
     marks = _marks(grey, factor, cut)
     if marks is not None and marks.count <= MAX_MARKS:
         wanted = min(MAX_ENLARGE, factor * DIGIT_HEIGHT / marks.height)
-        if marks.height < MIN_DIGIT_HEIGHT and wanted > factor:
+        enlarged = wanted > 1.0
+        if (
+            marks.height < MIN_DIGIT_HEIGHT
+            and wanted > factor
+            and not (enlarged and marks.stroke >= THICK_STROKE)
+        ):
             # Small digits: cut the writing out of the original, at a size where a digit
             # has its detail (enlarged when the picture itself is small).
             box = tuple(v / factor for v in marks.box)

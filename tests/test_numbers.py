@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from digitrec import ImageError, NumberDigit, NumberResult, Result, load_grey
-from digitrec.segment import _dividing, segment
+from digitrec.segment import MIN_DIGIT_HEIGHT, _dividing, find_writing, segment
 from digitrec.training import number_renders, renders
 from digitrec.training.strokes import canvas_rgba
 from tests.images import number_canvas as canvas
@@ -155,6 +155,32 @@ def test_most_numbers_with_one_touching_pair_are_read(recognizer):
         assert number.touching
         right += recognizer.read_number(canvas(number, seed)).number == number.label
     assert right >= 24, right  # 32 of 40 with the shipped model (26 before the verifier)
+
+
+def test_a_small_photo_of_touching_digits_is_read_enlarged(recognizer):
+    """A number 45 px tall in a thin pen, photographed small: its touching strokes lie a
+    pixel or two apart, so it is cut at the digit height the cuts were made for (54 of these
+    60 were read when such photos were cut at their own size: 49)."""
+    right = 0
+    for seed in range(60):
+        labels = np.random.default_rng(seed).integers(0, 10, 4)
+        number = written(
+            [pen(int(d)) for d in labels], seed=seed, touching=True, height=45, brush=3
+        )
+        assert number.touching
+        photo = number_renders.on_paper(number, np.random.default_rng(seed), ruled=False, dot=False)
+        right += recognizer.read_number(photo).number == number.label
+        if seed == 0:
+            writing = find_writing(load_grey(photo))
+            assert writing.marks.height >= MIN_DIGIT_HEIGHT, writing.marks.height
+    assert right >= 54, right  # 58 with the shipped model
+
+
+def test_thick_strokes_are_not_enlarged():
+    """The canvas's brush parts cleanly at the size it was drawn: 8 digits are not enlarged."""
+    number = written([pen(d) for d in (3, 1, 4, 1, 5, 9, 2, 6)], seed=0, height=60, brush=16)
+    writing = find_writing(load_grey(canvas(number)))
+    assert writing.factor == 1.0 and writing.marks.height < MIN_DIGIT_HEIGHT
 
 
 def test_specks_and_a_trailing_dot_are_left_out(recognizer):
