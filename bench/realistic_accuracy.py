@@ -14,6 +14,10 @@
   two sides);
 - photo of a digit in a box: MNIST test digits written in a printed box, as a form's
   one-digit field holds them (the box 0.15-0.5 digit heights from the ink, some paper round);
+- photo on a register's ruled paper: MNIST test digits 30-150 px tall in a ballpoint, felt
+  pen or MNIST's own ink, photographed small on a register's page (a rule at the digit's
+  feet, crossed or stood on, one above, sometimes column rules at the sides), as
+  ``digitrec.training.number_renders.on_paper`` writes a number of one digit;
 - stroke drawings: digits drawn from 22 hand-made pen-stroke templates in several writing
   styles (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved. The templates also
   guided the style work, so this check measures little: bench/pen_replay_accuracy.py, real
@@ -32,7 +36,7 @@ import numpy as np
 
 from digitrec import Recognizer
 from digitrec.data import load_mnist
-from digitrec.training import renders
+from digitrec.training import number_renders, renders
 
 
 def accuracy(recognizer: Recognizer, inputs, labels) -> tuple[float, int]:
@@ -95,6 +99,16 @@ def main() -> None:
     boxed = [renders.photo_in_a_box(d, rng) for d in digits]
     score, missing = accuracy(recognizer, boxed, truth)
     print(f"{'photo of a digit in a box':<32} {len(boxed):>5} {score:>9.2%} {missing:>9}")
+    ruled = [on_ruled_paper(d, y, rng) for d, y in zip(digits, truth)]
+    score, missing = accuracy(recognizer, ruled, truth)
+    print(f"{'photo on a register ruled page':<32} {len(ruled):>5} {score:>9.2%} {missing:>9}")
+
+
+def on_ruled_paper(digit: np.ndarray, label: int, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` written on a register's ruled page (see the module's notes)."""
+    height, pen = number_renders.pen_for("paper", 1, rng, mnist_ink=True)
+    number = number_renders.mnist_number(digit[None], np.array([label]), rng, False, height, pen)
+    return number_renders.on_paper(number, rng, ruled=True, dot=False)
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:

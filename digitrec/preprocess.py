@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitrec.rules import straight_marks, without_frames
+from digitrec.rules import straight_marks, without_frames, without_rules_round_one_mark
 
 SIZE = 28
 BOX = 20
@@ -116,6 +116,17 @@ CROP_MARGIN = 0.3
 CROP_SIDE = 2 * WORK_MAX_SIDE
 # Below this separation between ink and paper (on a 0..1 scale) there is nothing to read.
 MIN_CONTRAST = 0.08
+# Printed rules across a photo of one digit on ruled paper: straight lines whose ends lie
+# within RULE_REACH of the picture's sides and that run on past the rest of the ink, at one
+# end by RULE_BEYOND of its extent across them, at the other by RULE_NEAR_STROKES pen
+# widths (see rules.without_rules_round_one_mark). Left in, a rule joined the digit it
+# touched or outweighed it: 1,000 MNIST validation digits photographed small on a
+# register's page, half of them ruled, read 90.6% ruled and 99.2% plain; 96.2% ruled now
+# (0.1 and 1 stroke the same, 0.5 and 3 strokes 95.8%); UNIPEN digits on the canvas, in
+# photos and in photos cut at their ink read the same digits as before.
+RULE_REACH = 0.01
+RULE_BEYOND = 0.25
+RULE_NEAR_STROKES = 2.0
 # Ink and background must be told apart by more than the background's own noise.
 MIN_SEPARATION = 3.0
 # Otsu on pure noise marks about half the picture; a digit never covers that much ...
@@ -232,6 +243,8 @@ def _digit_to_mnist(
         mask = _off_the_rim(mask, tuple(round(v * factor) for v in digit_box))
     components = _pieces(mask)
     unframed = without_frames(mask, components)  # a box round the digit is no part of it
+    near = RULE_NEAR_STROKES * stroke_width(unframed)
+    unframed = without_rules_round_one_mark(unframed, RULE_REACH, RULE_BEYOND, near)
     if unframed is not mask:
         mask, components = unframed, _pieces(unframed)
     if not mask.any():

@@ -49,14 +49,19 @@ def straight_marks(mask: np.ndarray, min_length: float) -> np.ndarray:
 
 
 def without_lines(
-    mask: np.ndarray, horizontal: bool, min_length: float, reach: float = 0.0
+    mask: np.ndarray,
+    horizontal: bool,
+    min_length: float,
+    reach: float = 0.0,
+    search: np.ndarray | None = None,
 ) -> np.ndarray:
     """``mask`` (0/1 uint8) without its straight horizontal (or vertical) lines at least
     ``min_length`` long or running from side to side of the picture, their ends within
     ``reach`` (a share) of its sides; where a stroke crosses or leans on a line, the stroke
-    keeps its ink."""
+    keeps its ink. The lines are looked for in ``search`` (default: ``mask``)."""
     side = mask.shape[1] if horizontal else mask.shape[0]
-    segments = straight_marks(mask, min(min_length, (1 - 2 * reach) * side))
+    looked_at = mask if search is None else search
+    segments = straight_marks(looked_at, min(min_length, (1 - 2 * reach) * side))
     if len(segments) == 0:
         return mask
     dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
@@ -88,6 +93,52 @@ def without_lines(
     cleaned = mask.copy()
     cleaned[line] = 0
     return cleaned
+
+
+def without_rules_round_one_mark(
+    mask: np.ndarray, reach: float, beyond: float, near: float
+) -> np.ndarray:
+    """``mask`` (0/1 uint8, one digit's picture) without the printed rules that cross it
+    from side to side (ends within ``reach`` of the sides) and run on past the rest of the
+    ink: at one end by at least ``beyond`` times that ink's extent across them, at the other
+    by at least ``near`` pixels (a digit written near the picture's edge).
+
+    A rule under or through a digit photographed on ruled paper runs on past the digit; the
+    digit's own straight strokes in a picture cut close round it (a 7's bar, a 2's base, a
+    4's bar, a whole 1) end where the rest of the digit does, at one end at least, and stay.
+    Rules across and rules along (a register's columns) are each looked for in the runs of
+    ink along them (a grid's crossing rules would break them up), and judged against the ink
+    that neither leaves.
+    """
+    height, width = mask.shape
+    columns, rows = mask.any(axis=0), mask.any(axis=1)
+    edge_x, edge_y = int(reach * width) + 1, int(reach * height) + 1
+    if not (columns[:edge_x].any() and columns[-edge_x:].any()) and not (
+        rows[:edge_y].any() and rows[-edge_y:].any()
+    ):
+        return mask  # no ink near two opposite sides: nothing runs from side to side
+    runs_across = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, width // 4 + 1), np.uint8))
+    runs_along = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((height // 4 + 1, 1), np.uint8))
+    across = without_lines(mask, True, np.inf, reach, runs_across)
+    along = without_lines(mask, False, np.inf, reach, runs_along)
+    if across is mask and along is mask:
+        return mask
+    rest = without_lines(across, False, np.inf, reach, runs_along)
+    if not rest.any():
+        return mask
+    erased = []
+    for ruled, axis in ((across, 0), (along, 1)):
+        if ruled is mask:
+            erased.append(False)
+            continue
+        kept = np.flatnonzero(rest.any(axis=axis))  # where the rest lies along the rules
+        gone = np.flatnonzero((mask & (1 - ruled)).any(axis=axis))
+        span = np.flatnonzero(rest.any(axis=1 - axis))  # the rest's extent across them
+        ends = sorted((kept[0] - gone[0], gone[-1] - kept[-1]))
+        erased.append(bool(ends[1] >= beyond * (span[-1] - span[0] + 1) and ends[0] >= near))
+    if all(erased):
+        return rest  # where the rules cross, neither keeps the other's ink as a stroke
+    return across if erased[0] else along if erased[1] else mask
 
 
 def _line_thickness(mask: np.ndarray, centre: np.ndarray, horizontal: bool) -> int:
