@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitrec.rules import straight_marks, without_frames, without_rules_round_one_mark
+from digitrec.rules import straight_marks, without_frames, without_rules_past_the_digit
 
 SIZE = 28
 BOX = 20
@@ -119,7 +119,7 @@ MIN_CONTRAST = 0.08
 # Printed rules across a photo of one digit on ruled paper: straight lines whose ends lie
 # within RULE_REACH of the picture's sides and that run on past the rest of the ink, at one
 # end by RULE_BEYOND of its extent across them, at the other by RULE_NEAR_STROKES pen
-# widths (see rules.without_rules_round_one_mark). Left in, a rule joined the digit it
+# widths (see rules.without_rules_past_the_digit). Left in, a rule joined the digit it
 # touched or outweighed it: 1,000 MNIST validation digits photographed small on a
 # register's page, half of them ruled, read 90.6% ruled and 99.2% plain; 96.2% ruled now
 # (0.1 and 1 stroke the same, 0.5 and 3 strokes 95.8%); UNIPEN digits on the canvas, in
@@ -244,7 +244,7 @@ def _digit_to_mnist(
     components = _pieces(mask)
     unframed = without_frames(mask, components)  # a box round the digit is no part of it
     near = RULE_NEAR_STROKES * stroke_width(unframed)
-    unframed = without_rules_round_one_mark(unframed, RULE_REACH, RULE_BEYOND, near)
+    unframed = without_rules_past_the_digit(unframed, RULE_REACH, RULE_BEYOND, near)
     if unframed is not mask:
         mask, components = unframed, _pieces(unframed)
     if not mask.any():

@@ -95,7 +95,7 @@ def without_lines(
     return cleaned
 
 
-def without_rules_round_one_mark(
+def without_rules_past_the_digit(
     mask: np.ndarray, reach: float, beyond: float, near: float
 ) -> np.ndarray:
     """``mask`` (0/1 uint8, one digit's picture) without the printed rules that cross it

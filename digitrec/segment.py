@@ -50,13 +50,14 @@ SEARCH_SIDE = 1600
 # found at 512 px and read at full resolution).
 DIGIT_HEIGHT = 112
 MAX_DIGIT_HEIGHT = 224
-# Digits found shorter than this are cut out again and enlarged towards DIGIT_HEIGHT, at
-# most MAX_ENLARGE times, when the picture has no more detail to give (a small photo or
-# scan of a number): a thin pen's touching strokes, 1-3 px apart at 40 px, then part along
-# a cut. 4-digit numbers with a touching pair photographed on paper (MNIST *training*
-# digits / UNIPEN pen digits, 200 each): 77.5 / 68.0% -> 80.5 / 74.5% (digits under 50 px
-# gained most); apart 95.5 / 93.5% -> 94.5 / 93.5%; canvases unchanged. Enlarging every
-# digit under 112 px read the same (81.0 / 75.0%), and 4 times as 3.
+# Digits found shorter than this are cut out again at DIGIT_HEIGHT: from a big picture at
+# its full resolution (56 px before), and from a small one (a small photo or scan of a
+# number) enlarged, at most MAX_ENLARGE times: a thin pen's touching strokes, 1-3 px apart
+# at 40 px, then part along a cut. 4-digit numbers with a touching pair photographed on
+# paper (MNIST *training* digits / UNIPEN pen digits, 200 each): 77.5 / 68.0% -> 80.5 /
+# 74.5% (digits under 50 px gained most); apart 95.5 / 93.5% -> 94.5 / 93.5%; canvases
+# unchanged. Enlarging every digit under 112 px read the same (81.0 / 75.0%), and 4 times
+# as 3.
 MIN_DIGIT_HEIGHT = 90
 MAX_ENLARGE = 3.0
 # ... but a stroke this thick (working pixels) already parts cleanly: the canvas's brush

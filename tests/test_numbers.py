@@ -159,8 +159,8 @@ def test_most_numbers_with_one_touching_pair_are_read(recognizer):
 
 def test_a_small_photo_of_touching_digits_is_read_enlarged(recognizer):
     """A number 45 px tall in a thin pen, photographed small: its touching strokes lie a
-    pixel or two apart, so it is cut at the digit height the cuts were made for (54 of these
-    60 were read when such photos were cut at their own size: 49)."""
+    pixel or two apart, so it is cut at the digit height the cuts were made for (49 of these
+    60 were read when such photos were cut at their own size)."""
     right = 0
     for seed in range(60):
         labels = np.random.default_rng(seed).integers(0, 10, 4)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitrec.preprocess import MNIST_CENTRE, to_mnist
-from digitrec.rules import without_rules_round_one_mark
+from digitrec.rules import without_rules_past_the_digit
 from digitrec.training.noise import add_gaussian_noise
 
 from .images import drawn_digit
@@ -147,7 +147,7 @@ def test_a_rule_running_on_past_the_digit_is_erased_and_the_digit_kept():
     digit = mask.copy()
     cv2.line(mask, (0, 82), (199, 82), 1, 3)  # the register's rule, side to side
     cv2.line(mask, (0, 0), (0, 119), 1, 3)  # a column rule along the left side
-    cleaned = without_rules_round_one_mark(mask, 0.01, 0.25, 10.0)
+    cleaned = without_rules_past_the_digit(mask, 0.01, 0.25, 10.0)
     assert not cleaned[82, :60].any() and not cleaned[82, 140:].any()  # the rule is gone
     assert not cleaned[20:40, 0].any()  # and the column rule
     assert (cleaned & digit).sum() >= 0.93 * digit.sum()  # the 0 keeps its ink (96%)
@@ -157,7 +157,7 @@ def test_a_digit_cut_at_its_ink_keeps_its_straight_strokes():
     """A 7 in a picture cut at its ink: its bar runs from side to side, but ends where the
     stem begins; a whole 1 runs from top to bottom and is all there is."""
     seven = _seven(80, 110, bar_row=3)
-    assert np.array_equal(without_rules_round_one_mark(seven, 0.01, 0.25, 10.0), seven)
+    assert np.array_equal(without_rules_past_the_digit(seven, 0.01, 0.25, 10.0), seven)
     one = np.zeros((110, 20), np.uint8)
     one[:, 7:13] = 1
-    assert np.array_equal(without_rules_round_one_mark(one, 0.01, 0.25, 10.0), one)
+    assert np.array_equal(without_rules_past_the_digit(one, 0.01, 0.25, 10.0), one)
