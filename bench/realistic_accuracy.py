@@ -17,7 +17,7 @@
 - photo on a register's ruled paper: MNIST test digits 30-150 px tall in a ballpoint, felt
   pen or MNIST's own ink, photographed small on a register's page (a rule at the digit's
   feet, crossed or stood on, one above, sometimes column rules at the sides), as
-  ``digitrec.training.number_renders.on_paper`` writes a number of one digit;
+  ``digitrec.training.number_renders.mnist_digit_on_paper`` writes it;
 - stroke drawings: digits drawn from 22 hand-made pen-stroke templates in several writing
   styles (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved. The templates also
   guided the style work, so this check measures little: bench/pen_replay_accuracy.py, real
@@ -99,16 +99,11 @@ def main() -> None:
     boxed = [renders.photo_in_a_box(d, rng) for d in digits]
     score, missing = accuracy(recognizer, boxed, truth)
     print(f"{'photo of a digit in a box':<32} {len(boxed):>5} {score:>9.2%} {missing:>9}")
-    ruled = [on_ruled_paper(d, y, rng) for d, y in zip(digits, truth)]
+    ruled = [
+        number_renders.mnist_digit_on_paper(d, y, rng, ruled=True) for d, y in zip(digits, truth)
+    ]
     score, missing = accuracy(recognizer, ruled, truth)
     print(f"{'photo on a register ruled page':<32} {len(ruled):>5} {score:>9.2%} {missing:>9}")
-
-
-def on_ruled_paper(digit: np.ndarray, label: int, rng: np.random.Generator) -> bytes:
-    """A JPEG photo of ``digit`` written on a register's ruled page (see the module's notes)."""
-    height, pen = number_renders.pen_for("paper", 1, rng, mnist_ink=True)
-    number = number_renders.mnist_number(digit[None], np.array([label]), rng, False, height, pen)
-    return number_renders.on_paper(number, rng, ruled=True, dot=False)
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:

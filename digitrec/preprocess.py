@@ -16,7 +16,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from digitrec.rules import straight_marks, without_frames, without_rules_past_the_digit
+from digitrec.rules import (
+    ink_near_opposite_sides,
+    straight_marks,
+    without_frames,
+    without_rules_past_the_digit,
+)
 
 SIZE = 28
 BOX = 20
@@ -243,8 +248,9 @@ def _digit_to_mnist(
         mask = _off_the_rim(mask, tuple(round(v * factor) for v in digit_box))
     components = _pieces(mask)
     unframed = without_frames(mask, components)  # a box round the digit is no part of it
-    near = RULE_NEAR_STROKES * stroke_width(unframed)
-    unframed = without_rules_past_the_digit(unframed, RULE_REACH, RULE_BEYOND, near)
+    if ink_near_opposite_sides(unframed, RULE_REACH):
+        near = RULE_NEAR_STROKES * stroke_width(unframed)
+        unframed = without_rules_past_the_digit(unframed, RULE_REACH, RULE_BEYOND, near)
     if unframed is not mask:
         mask, components = unframed, _pieces(unframed)
     if not mask.any():

@@ -49,21 +49,21 @@ def straight_marks(mask: np.ndarray, min_length: float) -> np.ndarray:
 
 
 def without_lines(
-    mask: np.ndarray,
-    horizontal: bool,
-    min_length: float,
-    reach: float = 0.0,
-    search: np.ndarray | None = None,
+    mask: np.ndarray, horizontal: bool, min_length: float, reach: float = 0.0
 ) -> np.ndarray:
     """``mask`` (0/1 uint8) without its straight horizontal (or vertical) lines at least
     ``min_length`` long or running from side to side of the picture, their ends within
     ``reach`` (a share) of its sides; where a stroke crosses or leans on a line, the stroke
-    keeps its ink. The lines are looked for in ``search`` (default: ``mask``)."""
-    side = mask.shape[1] if horizontal else mask.shape[0]
-    looked_at = mask if search is None else search
+    keeps its ink."""
+    return _erased(mask, _lines(mask, horizontal, min_length, reach), horizontal)
+
+
+def _lines(looked_at: np.ndarray, horizontal: bool, min_length: float, reach: float) -> np.ndarray:
+    """The segments (x0, y0, x1, y1) of :func:`without_lines`'s lines in ``looked_at``."""
+    side = looked_at.shape[1] if horizontal else looked_at.shape[0]
     segments = straight_marks(looked_at, min(min_length, (1 - 2 * reach) * side))
     if len(segments) == 0:
-        return mask
+        return segments
     dx = (segments[:, 2] - segments[:, 0]).astype(np.float64)
     dy = (segments[:, 3] - segments[:, 1]).astype(np.float64)
     angle = np.degrees(np.arctan2(np.abs(dy), np.abs(dx)))
@@ -73,7 +73,12 @@ def without_lines(
     )
     long_enough = np.hypot(dx, dy) >= min_length
     wanted = angle <= LINE_MAX_ANGLE if horizontal else angle >= 90 - LINE_MAX_ANGLE
-    segments = segments[wanted & (long_enough | side_to_side)]
+    return segments[wanted & (long_enough | side_to_side)]
+
+
+def _erased(mask: np.ndarray, segments: np.ndarray, horizontal: bool) -> np.ndarray:
+    """``mask`` without the ink of the lines along ``segments``, but for the strokes that
+    cross them (``mask`` itself when nothing goes)."""
     if len(segments) == 0:
         return mask
     band = np.zeros_like(mask)
@@ -95,6 +100,19 @@ def without_lines(
     return cleaned
 
 
+def ink_near_opposite_sides(mask: np.ndarray, reach: float) -> bool:
+    """Whether ink lies within ``reach`` (a share) of two opposite sides of ``mask``: without
+    it nothing runs from side to side, and :func:`without_rules_past_the_digit` has nothing
+    to do (nearly every picture: the check is all it costs them)."""
+    height, width = mask.shape
+    columns, rows = mask.any(axis=0), mask.any(axis=1)
+    edge_x, edge_y = int(reach * width) + 1, int(reach * height) + 1
+    return bool(
+        (columns[:edge_x].any() and columns[-edge_x:].any())
+        or (rows[:edge_y].any() and rows[-edge_y:].any())
+    )
+
+
 def without_rules_past_the_digit(
     mask: np.ndarray, reach: float, beyond: float, near: float
 ) -> np.ndarray:
@@ -111,19 +129,14 @@ def without_rules_past_the_digit(
     that neither leaves.
     """
     height, width = mask.shape
-    columns, rows = mask.any(axis=0), mask.any(axis=1)
-    edge_x, edge_y = int(reach * width) + 1, int(reach * height) + 1
-    if not (columns[:edge_x].any() and columns[-edge_x:].any()) and not (
-        rows[:edge_y].any() and rows[-edge_y:].any()
-    ):
-        return mask  # no ink near two opposite sides: nothing runs from side to side
     runs_across = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, width // 4 + 1), np.uint8))
     runs_along = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((height // 4 + 1, 1), np.uint8))
-    across = without_lines(mask, True, np.inf, reach, runs_across)
-    along = without_lines(mask, False, np.inf, reach, runs_along)
+    lines_along = _lines(runs_along, False, np.inf, reach)
+    across = _erased(mask, _lines(runs_across, True, np.inf, reach), True)
+    along = _erased(mask, lines_along, False)
     if across is mask and along is mask:
         return mask
-    rest = without_lines(across, False, np.inf, reach, runs_along)
+    rest = _erased(across, lines_along, False)
     if not rest.any():
         return mask
     erased = []

@@ -201,11 +201,7 @@ def test_digits_photographed_small_on_a_register_page_are_read(recognizer, mnist
     right = 0
     for i in range(100):
         rng = np.random.default_rng(i)
-        height, pen_width = number_renders.pen_for("paper", 1, rng, mnist_ink=True)
-        digit = number_renders.mnist_number(
-            images[i : i + 1], labels[i : i + 1], rng, False, height, pen_width
-        )
-        photo = number_renders.on_paper(digit, rng, ruled=True, dot=False)
+        photo = number_renders.mnist_digit_on_paper(images[i], labels[i], rng, ruled=True)
         right += recognizer.recognize(photo).digit == labels[i]
     assert right >= 99, right  # 100 with the shipped model
 

@@ -141,6 +141,16 @@ def pen_for(
     return digit, brush
 
 
+def mnist_digit_on_paper(
+    digit: np.ndarray, label: int, rng: np.random.Generator, ruled: bool | None = None
+) -> bytes:
+    """One MNIST digit (28x28, ink bright) photographed as :func:`on_paper` photographs a
+    number of one digit (a height and pen as :func:`pen_for` draws them; no trailing dot)."""
+    height, brush = pen_for("paper", 1, rng, mnist_ink=True)
+    number = mnist_number(digit[None], np.array([label]), rng, False, height, brush)
+    return on_paper(number, rng, ruled=ruled, dot=False)
+
+
 @dataclass(frozen=True)
 class Placement:
     """Where a number's frame lies in the picture it was handed over in: a point (x, y) of
