@@ -115,6 +115,13 @@ FLAT_INK = 0.3
 # largest one's extent of it (a detached bar, a dot); spread wider, it is a page or a form,
 # and is searched.
 FLAT_SPREAD = 2.5
+# A noiseless picture whose palest FLAT_PAPER_SHARE (the paper, in any digit) is one grey
+# level has no lighting to subtract. Estimating it anyway took a thick digit that fills its
+# picture, reaching the rim, for part of the background, and ate it: 1,000 validation digits
+# scaled to fill a 16 / 64 px scan read 93.5 / 97.3%, a 7's bar and a 9's head gone; UCI's
+# 8x8 digits, which fill their frame, 76.5%. Judged on about FLAT_SAMPLE of its pixels.
+FLAT_PAPER_SHARE = 0.25
+FLAT_SAMPLE = 40_000
 # Paper kept around the digit's box on each side, as a share of the box's longer side.
 CROP_MARGIN = 0.3
 # The crop is shrunk to at most this size: the pipeline's working size, with room to spare.
@@ -284,10 +291,13 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     side = max(work.shape) if stroke_side is None else stroke_side
     smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, noise))
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
-    dark = _ink_is_dark(small)
+    # Enlarging smooths thick strokes over the paper between them, until ink may be most
+    # of the picture and the polarity flips: a noiseless small picture is judged as given.
+    dark = _ink_is_dark(_as_unit_float(grey) if factor > 1 and noise == 0 else small)
     if dark:
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
-    background = _background(small, noise, smooth.shape)
+    flat_paper = noise == 0 and _paper_is_flat(grey, dark)
+    background = None if flat_paper else _background(small, smooth.shape)
     mask = _ink_mask(_without_background(smooth, background), clean=noise < NOISY_LEVEL)
     if mask is None:
         return None
@@ -700,20 +710,14 @@ def _without_background(ink: np.ndarray, background: np.ndarray | None) -> np.nd
     return np.clip(ink, 0.0, 1.0, out=ink)
 
 
-def _background(small: np.ndarray, noise: float, shape: tuple[int, ...]) -> np.ndarray | None:
+def _background(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """The slowly varying lighting of ``small`` (the picture at a quarter size), estimated
     twice, at the full ``shape``.
 
     First an opening with a kernel wider than any stroke gives a rough background; then it
     is estimated again from the pixels that are not ink only, so that dark strokes do not
     pull the estimate (on unevenly lit paper that second pass matters most).
-
-    A noiseless picture whose frame is pure black (a canvas, a digital image) has no
-    lighting to subtract: None, which saves a third of a canvas's time.
     """
-    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
-    if noise == 0 and float(border.max()) <= 1.0 / 255.0:
-        return None
     kernel_side = max(3, (max(small.shape) // 4) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_side, kernel_side))
     rough = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel)
@@ -728,6 +732,22 @@ def _background(small: np.ndarray, noise: float, shape: tuple[int, ...]) -> np.n
     remainder = cv2.GaussianBlur((small - plane) * paper, (0, 0), sigma) / np.maximum(weight, 1e-3)
     background = plane + np.where(weight > 0.05, remainder, rough - plane)
     return cv2.resize(background, (shape[1], shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def _paper_is_flat(grey: np.ndarray, dark: bool) -> bool:
+    """Is ``grey`` (uint8) on flat paper: do FLAT_PAPER_SHARE of its pixels lie within one
+    grey level of its palest (``dark`` ink: its brightest) one?
+
+    Judged on the picture as given: smoothing or enlarging it would shade the paper between
+    thick strokes. A canvas, a digital image or a scan cleaned to one paper level has no
+    lighting to subtract, which also saves a third of a canvas's time.
+    """
+    step = max(1, int(np.sqrt(grey.size / FLAT_SAMPLE)))
+    counts = np.bincount(grey[::step, ::step].ravel(), minlength=256)
+    if dark:
+        counts = counts[::-1]
+    palest = int(np.flatnonzero(counts)[0])
+    return int(counts[palest : palest + 2].sum()) >= FLAT_PAPER_SHARE * counts.sum()
 
 
 def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:
