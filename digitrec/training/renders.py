@@ -9,6 +9,8 @@ inputs it was not trained on:
   one small digit somewhere on it, the paper's edge and the table, shadow, noise, a stray dot;
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
+- :func:`small_scan_filled`: a small clean scan (16-64 px) that the digit fills, as older
+  digit sets keep them;
 - :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
   (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all; their
   traces (:func:`stroke_traces`) are what the load test's virtual people draw.
@@ -67,6 +69,24 @@ def cropped_to_the_ink(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     ink = np.pad(ink, pad)
     alpha = np.ascontiguousarray(ink[top + pad : bottom + pad, left + pad : right + pad])
     return _photographed(alpha, box, rng)
+
+
+def small_scan_filled(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A small clean scan that ``digit`` (28x28, ink bright) fills, as older digit sets keep
+    them (USPS's 16x16, Semeion's, a form reader's cut-outs): its ink's box scaled until
+    the longer side spans the whole picture, 16-64 px (log-uniform), grey levels kept, flat
+    paper, dark ink on white or (a third) light on black, PNG."""
+    side = round(float(np.exp(rng.uniform(np.log(16), np.log(64)))))
+    x, y, w, h = cv2.boundingRect((digit > 0).astype(np.uint8))
+    scale = side / max(w, h)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    ink = cv2.resize(digit[y : y + h, x : x + w], size, interpolation=cv2.INTER_AREA)
+    scan = np.zeros((side, side), np.uint8)
+    top, left = (side - size[1]) // 2, (side - size[0]) // 2
+    scan[top : top + size[1], left : left + size[0]] = ink
+    buffer = io.BytesIO()
+    Image.fromarray(scan if rng.random() < 1 / 3 else 255 - scan).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
