@@ -75,13 +75,8 @@ def main() -> None:
     ]
     truths["stroke drawings (22 templates that guided the styles)"] = stroke_labels
     try:
-        from sklearn.datasets import load_digits
-
-        uci = load_digits()
-        checks["UCI digits 8x8 (not MNIST)"] = [
-            np.kron(x, np.ones((8, 8))) / 16.0 for x in uci.images
-        ]
-        truths["UCI digits 8x8 (not MNIST)"] = uci.target
+        uci = renders.uci_digits()
+        checks["UCI digits 8x8 (not MNIST)"], truths["UCI digits 8x8 (not MNIST)"] = uci
     except ImportError:
         pass
 

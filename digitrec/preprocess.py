@@ -302,13 +302,7 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     side = max(work.shape) if stroke_side is None else stroke_side
     smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, noise))
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
-    # Enlarging smooths thick strokes over the paper between them, until ink may be most
-    # of the picture and the polarity flips: a noiseless small picture is judged as given.
-    dark = _ink_is_dark(_as_unit_float(grey) if factor > 1 and noise == 0 else small)
-    if not dark and noise < NOISY_LEVEL and _split_evenly(small):
-        # Which part is ink cannot be told by area here; a photo's ink is dark. Light ink
-        # is believed on a flat dark ground (a canvas) or in a noisy picture only.
-        dark = not _paper_is_flat(grey, dark=False)
+    dark = _ink_is_dark(grey, small, factor, noise)
     if dark:
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
     flat_paper = noise == 0 and _paper_is_flat(grey, dark)
@@ -349,12 +343,10 @@ class FlatDrawing:
 def flat_drawing(grey: np.ndarray, small: np.ndarray | None = None) -> FlatDrawing | None:
     """Where the ink lies when ``grey`` is a drawing on a flat background (see FLAT_SHARE),
     else None; ``small``: its copy at LOCATE_SIDE, when the caller has made it."""
-    step = max(1, int(np.sqrt(grey.size / 250_000)))
-    sample = grey[::step, ::step]  # every pixel's own grain: a shrunk copy smooths it away
-    counts = np.bincount(sample.ravel(), minlength=256)
-    background = int(np.searchsorted(np.cumsum(counts), sample.size / 2))
+    counts = _grey_counts(grey, 250_000)
+    background = int(np.searchsorted(np.cumsum(counts), counts.sum() / 2))
     near = counts[max(0, background - FLAT_TOLERANCE) : background + FLAT_TOLERANCE + 1]
-    if near.sum() < FLAT_SHARE * sample.size:
+    if near.sum() < FLAT_SHARE * counts.sum():
         return None
     if small is None:
         small = search_copy(grey)
@@ -699,8 +691,23 @@ def _blur_sigma(side: int, scale_up: float, noise: float) -> float:
     return base * (1.0 + 6.0 * noise)
 
 
-def _ink_is_dark(image: np.ndarray) -> bool:
-    """Is this dark ink on light paper (MNIST wants bright ink)?
+def _ink_is_dark(grey: np.ndarray, small: np.ndarray, factor: float, noise: float) -> bool:
+    """Is ``grey`` dark ink on light paper (MNIST wants bright ink)? ``small``: its smoothed
+    working copy at a quarter size, ``factor`` and ``noise`` as :func:`_find_ink` has them.
+
+    Enlarging smooths thick strokes over the paper between them until ink may be most of
+    the picture, so a noiseless small picture is judged as given. Where ink and paper split
+    a clean picture about evenly (EVEN_SPLIT), area cannot tell them apart, and a photo's
+    ink is dark: light ink is believed there only on a flat dark ground (a canvas).
+    """
+    image = _as_unit_float(grey) if factor > 1 and noise == 0 else small
+    if _darker_tail_is_ink(image):
+        return True
+    return noise < NOISY_LEVEL and _split_evenly(small) and not _paper_is_flat(grey, dark=False)
+
+
+def _darker_tail_is_ink(image: np.ndarray) -> bool:
+    """Does the picture's darker tail lie farther from its bulk than its brighter one?
 
     The background is the bulk of the picture (the median); ink is the tail that lies
     farther from it, whichever side that is. The lamp's gradient is taken off first (a
@@ -763,12 +770,18 @@ def _paper_is_flat(grey: np.ndarray, dark: bool) -> bool:
     thick strokes. A canvas, a digital image or a scan cleaned to one paper level has no
     lighting to subtract, which also saves a third of a canvas's time.
     """
-    step = max(1, int(np.sqrt(grey.size / FLAT_SAMPLE)))
-    counts = np.bincount(grey[::step, ::step].ravel(), minlength=256)
+    counts = _grey_counts(grey, FLAT_SAMPLE)
     if dark:
         counts = counts[::-1]
     palest = int(np.flatnonzero(counts)[0])
     return int(counts[palest : palest + 2].sum()) >= FLAT_PAPER_SHARE * counts.sum()
+
+
+def _grey_counts(grey: np.ndarray, pixels: int) -> np.ndarray:
+    """How many of about ``pixels`` evenly spread pixels of ``grey`` (uint8) have each grey
+    level (every pixel's own grain: a shrunk copy would smooth it away)."""
+    step = max(1, int(np.sqrt(grey.size / pixels)))
+    return np.bincount(grey[::step, ::step].ravel(), minlength=256)
 
 
 def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:

@@ -89,6 +89,16 @@ def small_scan_filled(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
+def uci_digits() -> tuple[list[np.ndarray], np.ndarray]:
+    """scikit-learn's 1,797 UCI digits (43 writers, not MNIST; 8x8 counts 0..16, each digit
+    filling its frame) as pictures the recognizer takes: each pixel an 8x8 block, ink
+    bright in 0..1; and their labels. Needs scikit-learn."""
+    from sklearn.datasets import load_digits
+
+    uci = load_digits()
+    return [np.kron(x, np.ones((8, 8))) / 16.0 for x in uci.images], uci.target
+
+
 def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     """A JPEG photo of ``digit`` (28x28, ink bright) written in a printed box, as a form's
     one-digit field holds it: the box 0.15-0.5 digit heights from the ink, its line 1.5-4%
