@@ -10,8 +10,9 @@ each class (never all of a class: at least one is kept for scoring) are "correct
 last layer is fine-tuned on them (``digitrec.personal.finetune``, as the page does); the
 writer's *other* digits are scored before and after. Prints, per N, the mean accuracy
 before and after, the mean gain, the share of writers who got worse, the share whose errors
-were at least halved, and (``--mnist``) MNIST test accuracy before and after (mean and
-worst over the writers' personal models); then the time to fine-tune on 100 samples.
+were at least halved, and (``--mnist``) the accuracy on train.py's validation split (what a
+recipe is chosen on) and on the MNIST test set (reported) before and after, mean and worst
+over the writers' personal models; then the time to fine-tune on 100 samples.
 UNIPEN is validation data, never trained on by the shipped model; here each writer's own
 held-out digits are the test set.
 
@@ -84,7 +85,7 @@ def main() -> None:
     parser.add_argument("--min-digits", type=int, default=40)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 3, 10])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mnist", action="store_true", help="also score MNIST test per writer")
+    parser.add_argument("--mnist", action="store_true", help="also score MNIST validation and test per writer")
     parser.add_argument(
         "--style-shift",
         type=int,
@@ -149,19 +150,14 @@ def main() -> None:
     if recipe:
         print(f"recipe overrides: {recipe}")
 
-    mnist = None
-    if args.mnist:
-        from digitrec.data import load_mnist
-        from digitrec.parallel import to_mnist_many
-
-        images, labels = load_mnist("test")
-        digits, found = to_mnist_many(images)
-        mnist = (base.features(digits), labels, found)
-        before = mnist_accuracy(base.heads, mnist)
-        print(f"MNIST test, shipped heads: {before:.2%}")
+    mnist = mnist_sets(base) if args.mnist else {}
+    mnist_before = {name: mnist_accuracy(base.heads, each) for name, each in mnist.items()}
+    for name, before in mnist_before.items():
+        print(f"MNIST {name}, shipped heads: {before:.2%}")
 
     for count in args.counts:
-        gains, befores, afters, halved, mnist_after, seconds = [], [], [], [], [], []
+        gains, befores, afters, halved, seconds = [], [], [], [], []
+        mnist_after = {name: [] for name in mnist}
         erring = []  # writers with any error before: the others count as halved
         full = []
         for index, (images, labels, features) in enumerate(data.values()):
@@ -177,8 +173,8 @@ def main() -> None:
             halved.append(errors_after * 2 <= errors_before if errors_before else True)
             erring.append(errors_before > 0)
             seconds.append(report.seconds)
-            if mnist is not None:
-                mnist_after.append(mnist_accuracy(heads, mnist))
+            for name, each in mnist.items():
+                mnist_after[name].append(mnist_accuracy(heads, each))
             if index < args.full_writers:
                 full.append(full_finetune(images, labels, chosen, before, after))
         gains = np.array(gains)
@@ -189,8 +185,11 @@ def main() -> None:
             f"({sum(h and e for h, e in zip(halved, erring))} of {sum(erring)} with errors), "
             f"fine-tune median {np.median(seconds) * 1000:.0f} ms"
         )
-        if mnist_after:
-            line += f", MNIST after mean {np.mean(mnist_after):.2%} worst {min(mnist_after):.2%}"
+        for name, after in mnist_after.items():
+            line += (
+                f", MNIST {name} after mean {np.mean(after):.2%} worst {min(after):.2%} "
+                f"(drop {(mnist_before[name] - min(after)) * 100:.2f} points)"
+            )
         print(line)
         if full:
             before, last, every, seconds = np.mean(full, axis=0)
@@ -223,6 +222,23 @@ def full_finetune(images, labels, chosen, before, after) -> tuple[float, float, 
     test = images[~chosen][..., None].astype(np.float32)
     every = model.predict(test, verbose=0).argmax(1) == labels[~chosen]
     return before.mean(), after.mean(), every.mean(), seconds
+
+
+def mnist_sets(base: BaseModel) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Features, labels and found-masks of train.py's validation split (what a recipe is
+    chosen on) and of the MNIST test set (reported)."""
+    from digitrec.data import load_mnist
+    from digitrec.parallel import to_mnist_many
+    from digitrec.training.recipe import TrainConfig, split_train_validation
+
+    config = TrainConfig()
+    images, labels = load_mnist("train")
+    _, validation = split_train_validation(images, labels, config.validation_size, config.seed)
+    sets = {}
+    for name, (images, labels) in (("validation", validation), ("test", load_mnist("test"))):
+        digits, found = to_mnist_many(images)
+        sets[name] = (base.features(digits), labels, found)
+    return sets
 
 
 def mnist_accuracy(heads, mnist) -> float:

@@ -103,9 +103,7 @@ def main() -> None:
             {how: [] for how in COMBINE},
         )
         for count, train, train_labels, test, test_labels in cases:
-            heads = fit_heads(
-                base.heads, train, train_labels, base.anchor_features, base.anchor_labels, **recipe
-            )
+            heads = fit_heads(base.heads, train, train_labels, base.distilled_features, **recipe)
             shipped = base.heads.probabilities(test)
             personal = heads.probabilities(test)
             personal_mnist = heads.probabilities(mnist_features)

@@ -75,7 +75,13 @@ def features_dir(tmp_path_factory, mnist_train):
     from digitrec.training.features import export_features
 
     folder = tmp_path_factory.mktemp("features")
-    export_features(REPO_ROOT / "models" / "digitrec_cnn.keras", folder, per_digit=30)
+    export_features(
+        REPO_ROOT / "models" / "digitrec_cnn.keras",
+        folder,
+        per_digit=30,
+        boundary=100,
+        boundary_pool=2000,
+    )
     return folder
 
 

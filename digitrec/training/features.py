@@ -8,7 +8,9 @@ From the saved ensemble (or a single CNN), writes
   activations of every member (the input of its last dense layer), concatenated;
 - ``digitrec_heads.npz``: every member's last dense layer (``weights`` (M, F, 10),
   ``biases`` (M, 10)), the features of 300 MNIST training digits per class (the anchors that
-  keep a fine-tune from forgetting MNIST), and the features file's digest.
+  keep a fine-tune from forgetting MNIST, and its guard), the features of the training
+  digits nearest the shipped model's decision boundaries (more targets for that distillation),
+  and labels, and the features file's digest.
 
 Run it again whenever the shipped ``.keras`` changes; it checks that heads on features give
 the shipped probabilities.
@@ -16,6 +18,7 @@ the shipped probabilities.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,16 @@ from digitrec.training.model import KERAS_PATH, MODELS_DIR, export_tflite
 # 100 per class let a personal model lose 0.1-0.2 points of MNIST test on average; 300
 # halved that (bench/personal_finetune.py --mnist) for 1.5 MB more in the heads file.
 ANCHORS_PER_DIGIT = 300
+# The boundary digits: the BOUNDARY_DIGITS least confidently read (top-two probability
+# margin) of BOUNDARY_POOL training digits outside train.py's validation split. Distilled on
+# beside the anchors, they hold the boundaries where MNIST digits flip. Chosen with
+# bench/personal_finetune.py --mnist on the validation split (51 UNIPEN writers, the worst
+# writer's model at N = 1 / 3 / 10): without them 0.12 / 0.18 / 0.25 points lost, with them
+# and personal.GUARD_ANCHOR_CHANGES 0.07 / 0.08 / 0.08 (MNIST test, reported only: 0.15 /
+# 0.15 / 0.17 -> 0.03 / 0.04 / 0.07), for 0.8 MB more in the heads file. As guard anchors,
+# where no answer may change, they left the personal heads almost no share.
+BOUNDARY_DIGITS = 1000
+BOUNDARY_POOL = 24000
 # Heads on int8-weight features against the float32 Keras graph: a few thousandths.
 MAX_PROBABILITY_GAP = 0.02
 
@@ -84,11 +97,41 @@ def anchor_digits(
     return digits[found], labels[picks][found]
 
 
+def boundary_digits(
+    extract: Callable[[np.ndarray], np.ndarray],
+    head: Heads,
+    count: int = BOUNDARY_DIGITS,
+    pool: int = BOUNDARY_POOL,
+    data_dir: Path | None = None,
+    seed: int = 1,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The features and labels of the ``count`` digits of a random ``pool`` of training
+    digits (never the validation split) that ``head`` reads with the least margin between
+    its top two probabilities."""
+    from digitrec.data import load_mnist
+    from digitrec.parallel import to_mnist_many
+    from digitrec.training.recipe import TrainConfig, split_train_validation
+
+    images, labels = load_mnist("train", path=data_dir)
+    config = TrainConfig()
+    (train, train_labels), _ = split_train_validation(
+        images, labels, config.validation_size, config.seed
+    )
+    picks = np.random.default_rng(seed).choice(len(train), min(pool, len(train)), replace=False)
+    digits, found = to_mnist_many(train[picks])
+    features = extract(digits[found])
+    top_two = np.sort(head.probabilities(features), axis=1)[:, -2:]
+    least_sure = np.argsort(top_two[:, 1] - top_two[:, 0])[:count]
+    return features[least_sure], train_labels[picks][found][least_sure]
+
+
 def export_features(
     keras_path: Path | None = None,
     out_dir: Path | None = None,
     data_dir: Path | None = None,
     per_digit: int = ANCHORS_PER_DIGIT,
+    boundary: int = BOUNDARY_DIGITS,
+    boundary_pool: int = BOUNDARY_POOL,
 ) -> tuple[Path, Path]:
     """Write the features model and the heads for ``keras_path`` (default: the shipped
     ``.keras``) into ``out_dir`` (default: ``models/``)."""
@@ -103,7 +146,11 @@ def export_features(
     head = heads(model)
     digits, labels = anchor_digits(per_digit, data_dir)
     # The features model has one output, so the generic runner returns the features.
-    anchors = DigitClassifier(features_path).probabilities(digits)
+    extract = DigitClassifier(features_path).probabilities
+    anchors = extract(digits)
+    near_boundary, near_boundary_labels = boundary_digits(
+        extract, head, boundary, boundary_pool, data_dir
+    )
     gap = np.abs(head.probabilities(anchors) - model.predict(digits[..., None], verbose=0)).max()
     if gap > MAX_PROBABILITY_GAP:
         features_path.unlink()
@@ -116,6 +163,8 @@ def export_features(
         biases=head.biases,
         anchor_features=anchors.astype(np.float16),
         anchor_labels=labels.astype(np.uint8),
+        boundary_features=near_boundary.astype(np.float16),
+        boundary_labels=near_boundary_labels.astype(np.uint8),
         features_digest=np.array(file_digest(features_path)),
     )
     return features_path, heads_path
