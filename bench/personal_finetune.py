@@ -85,7 +85,9 @@ def main() -> None:
     parser.add_argument("--min-digits", type=int, default=40)
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 3, 10])
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mnist", action="store_true", help="also score MNIST validation and test per writer")
+    parser.add_argument(
+        "--mnist", action="store_true", help="also score MNIST validation and test per writer"
+    )
     parser.add_argument(
         "--style-shift",
         type=int,

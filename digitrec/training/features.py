@@ -8,9 +8,9 @@ From the saved ensemble (or a single CNN), writes
   activations of every member (the input of its last dense layer), concatenated;
 - ``digitrec_heads.npz``: every member's last dense layer (``weights`` (M, F, 10),
   ``biases`` (M, 10)), the features of 300 MNIST training digits per class (the anchors that
-  keep a fine-tune from forgetting MNIST, and its guard), the features of the training
-  digits nearest the shipped model's decision boundaries (more targets for that distillation),
-  and labels, and the features file's digest.
+  keep a fine-tune from forgetting MNIST, and its guard), the features and labels of the
+  1,000 training digits nearest the shipped model's decision boundaries (more targets for
+  that distillation, and the guard's second check), and the features file's digest.
 
 Run it again whenever the shipped ``.keras`` changes; it checks that heads on features give
 the shipped probabilities.
