@@ -153,6 +153,11 @@ class BaseModel:
         features, saved = fitted_on_features(
             folder, HEADS_FILE, "the features model", "export-features", PersonalModelError
         )
+        if "boundary_features" not in saved:
+            raise PersonalModelError(
+                f"{HEADS_FILE} in {folder} predates the boundary digits that keep a personal "
+                "model from costing MNIST: re-run `python -m digitrec export-features`"
+            )
         return cls(
             DigitClassifier(features),
             Heads(saved["weights"], saved["biases"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -137,6 +138,16 @@ def test_finetune_refuses_no_samples_and_bad_labels(tmp_path):
 
 def test_without_the_features_model_the_error_says_what_to_run(tmp_path):
     with pytest.raises(PersonalModelError, match="export-features"):
+        BaseModel.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_heads_without_boundary_digits_are_refused_with_what_to_run(features_dir, tmp_path):
+    shutil.copy(features_dir / personal.FEATURES_FILE, tmp_path)
+    with np.load(features_dir / personal.HEADS_FILE) as saved:
+        older = {k: saved[k] for k in saved.files if not k.startswith("boundary_")}
+    np.savez(tmp_path / personal.HEADS_FILE, **older)
+    with pytest.raises(PersonalModelError, match="predates the boundary digits.*export-features"):
         BaseModel.load(tmp_path)
 
 
