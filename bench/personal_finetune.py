@@ -3,6 +3,7 @@
     python bench/personal_finetune.py [--features-dir models/] [--min-digits 40]
         [--counts 1 3 10] [--seed 0] [--mnist] [--style-shift [PER_STYLE]]
         [--writers all|even|odd] [--user-weight W] [--l2-pull L] [--steps S] [--copies C]
+        [--full-writers K]
 
 Each UNIPEN recording (its ``file`` field: one writer's session) is one user. Their digits
 are replayed on the page's canvas and made MNIST-like; for N in ``--counts``, N digits of
@@ -13,6 +14,9 @@ before and after, the mean gain, the share of writers who got worse, the share w
 were at least halved, and (``--mnist``) the accuracy on train.py's validation split (what a
 recipe is chosen on) and on the MNIST test set (reported) before and after, mean and worst
 over the writers' personal models; then the time to fine-tune on 100 samples.
+``--full-writers K`` also retrains every layer (``finetune --full``, TensorFlow) for the first
+K writers and prints their accuracy and, with ``--mnist``, their worst MNIST figures beside
+the last layer's.
 UNIPEN is validation data, never trained on by the shipped model; here each writer's own
 held-out digits are the test set.
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -161,7 +166,7 @@ def main() -> None:
         gains, befores, afters, halved, seconds = [], [], [], [], []
         mnist_after = {name: [] for name in mnist}
         erring = []  # writers with any error before: the others count as halved
-        full = []
+        full, full_mnist = [], {name: [] for name in mnist}
         for index, (images, labels, features) in enumerate(data.values()):
             chosen = split(labels, count, rng)
             test = ~chosen
@@ -178,7 +183,10 @@ def main() -> None:
             for name, each in mnist.items():
                 mnist_after[name].append(mnist_accuracy(heads, each))
             if index < args.full_writers:
-                full.append(full_finetune(images, labels, chosen, before, after))
+                scores, on_mnist = full_finetune(images, labels, chosen, before, after, mnist)
+                full.append(scores)
+                for name, accuracy in on_mnist.items():
+                    full_mnist[name].append(accuracy)
         gains = np.array(gains)
         line = (
             f"N={count:>2}: accuracy {np.mean(befores):.2%} -> {np.mean(afters):.2%}, "
@@ -199,6 +207,12 @@ def main() -> None:
                 f"  first {len(full)} writers: {before:.2%} -> last layer {last:.2%}, "
                 f"every layer {every:.2%} ({seconds:.0f} s each)"
             )
+            for name, accuracies in full_mnist.items():
+                last_layer = mnist_after[name][: len(full)]
+                print(
+                    f"  their MNIST {name} worst: last layer {min(last_layer):.2%}, every layer "
+                    f"{min(accuracies):.2%} (shipped {mnist_before[name]:.2%})"
+                )
 
     # The issue's timing: 100 samples (10 of each digit) from the largest recording.
     images, labels, _ = max(data.values(), key=lambda v: len(v[1]))
@@ -214,21 +228,41 @@ def main() -> None:
     )
 
 
-def full_finetune(images, labels, chosen, before, after) -> tuple[float, float, float, float]:
-    """Accuracy on the writer's other digits: shipped, last layer, every layer; and seconds."""
+def full_finetune(
+    images, labels, chosen, before, after, mnist: dict[str, MnistSet]
+) -> tuple[tuple[float, float, float, float], dict[str, float]]:
+    """Accuracy on the writer's other digits: shipped, last layer, every layer; the seconds
+    the every-layer fine-tune took; and its accuracy on each MNIST set."""
     from digitrec.training.finetune_full import finetune_full
 
     started = time.perf_counter()
     model = finetune_full(images[chosen], labels[chosen])
     seconds = time.perf_counter() - started
-    test = images[~chosen][..., None].astype(np.float32)
-    every = model.predict(test, verbose=0).argmax(1) == labels[~chosen]
-    return before.mean(), after.mean(), every.mean(), seconds
+
+    def predicted(digits: np.ndarray) -> np.ndarray:
+        return model.predict(digits[..., None].astype(np.float32), verbose=0).argmax(1)
+
+    every = predicted(images[~chosen]) == labels[~chosen]
+    on_mnist = {
+        name: float(((predicted(each.digits) == each.labels) & each.found).mean())
+        for name, each in mnist.items()
+    }
+    return (before.mean(), after.mean(), every.mean(), seconds), on_mnist
 
 
-def mnist_sets(base: BaseModel) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Features, labels and found-masks of train.py's validation split (what a recipe is
-    chosen on) and of the MNIST test set (reported)."""
+@dataclass(frozen=True)
+class MnistSet:
+    """MNIST digits made MNIST-like by the pipeline, their features, labels and found-mask."""
+
+    digits: np.ndarray
+    features: np.ndarray
+    labels: np.ndarray
+    found: np.ndarray
+
+
+def mnist_sets(base: BaseModel) -> dict[str, MnistSet]:
+    """train.py's validation split (what a recipe is chosen on) and the MNIST test set
+    (reported)."""
     from digitrec.data import load_mnist
     from digitrec.parallel import to_mnist_many
     from digitrec.training.recipe import TrainConfig, split_train_validation
@@ -239,14 +273,13 @@ def mnist_sets(base: BaseModel) -> dict[str, tuple[np.ndarray, np.ndarray, np.nd
     sets = {}
     for name, (images, labels) in (("validation", validation), ("test", load_mnist("test"))):
         digits, found = to_mnist_many(images)
-        sets[name] = (base.features(digits), labels, found)
+        sets[name] = MnistSet(digits, base.features(digits), labels, found)
     return sets
 
 
-def mnist_accuracy(heads, mnist) -> float:
-    features, labels, found = mnist
-    predicted = heads.probabilities(features).argmax(1)
-    return float(((predicted == labels) & found).mean())
+def mnist_accuracy(heads, mnist: MnistSet) -> float:
+    predicted = heads.probabilities(mnist.features).argmax(1)
+    return float(((predicted == mnist.labels) & mnist.found).mean())
 
 
 if __name__ == "__main__":
