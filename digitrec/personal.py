@@ -272,7 +272,8 @@ def fit_heads(
 ) -> Heads:
     """New heads from ``start``: full-batch Adam on the weighted cross-entropy of every member.
 
-    The user's samples together weigh ``user_weight``, the anchors ``1 - user_weight`` (their
+    The user's samples together weigh ``user_weight``, the anchors (for a fine-tune, the MNIST
+    anchors and boundary digits: ``BaseModel.distilled_features``) ``1 - user_weight`` (their
     targets are the start heads' own probabilities, not their labels);
     ``l2_pull`` times the squared distance to ``start`` keeps the heads near the shipped ones
     (0 by default: see ``L2_PULL``).
