@@ -24,8 +24,10 @@
   styles (flagged 1s, crossed 7s, open 4s, ...), no MNIST involved. The templates also
   guided the style work, so this check measures little: bench/pen_replay_accuracy.py, real
   pen strokes of UNIPEN writers, is the one to trust;
+- 16 px black-and-white scan, stretched: MNIST test digits whose ink's box is stretched to
+  fill a 16x16 black-and-white picture, as Semeion keeps its digits;
 - UCI digits: scikit-learn's 1,797 handwritten digits (43 writers, not MNIST; 8x8 pixels,
-  so very coarse), upscaled.
+  so very coarse), blown up to 64 px (each pixel a block), and at their own size.
 The MNIST test set is only used here for reporting, never for training or model choice.
 """
 
@@ -77,6 +79,8 @@ def main() -> None:
     try:
         uci = renders.uci_digits()
         checks["UCI digits 8x8 (not MNIST)"], truths["UCI digits 8x8 (not MNIST)"] = uci
+        own = "UCI digits at their own 8x8 size"
+        checks[own], truths[own] = renders.uci_digits(blown_up=False)
     except ImportError:
         pass
 
@@ -98,6 +102,9 @@ def main() -> None:
             d, y, rng, ruled=True
         ),
         "small scan the digit fills": lambda d, y: renders.small_scan_filled(d, rng),
+        "16 px black-and-white scan, stretched": lambda d, y: (
+            renders.stretched_black_and_white_scan(d)
+        ),
     }
     for name, render in later.items():
         pictures = [render(d, y) for d, y in zip(digits, truth)]

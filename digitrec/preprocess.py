@@ -34,6 +34,13 @@ MNIST_CENTRE = (14.0, 14.0)
 # more time per image and read no more of the realistic checks correctly.)
 WORK_MAX_SIDE = 192
 WORK_MIN_SIDE = 112
+# A picture smaller than MNIST's 28 px (an 8x8 or 16x16 scan, as older digit sets keep them)
+# is enlarged more than MNIST's 4x: cubic interpolation, and no more smoothing than a 28 px
+# picture gets. Smoothing in proportion to the enlargement ran a thin stroke of such a scan
+# into its neighbours: UCI's 8x8 digits given at their own size read 77.3% -> 97.6%, 1,000
+# validation digits in a 12 / 16 px grey scan 95.8 / 98.3% -> 98.2 / 98.9% (and with noise
+# 90.9 -> 94.8% at 16 px). MNIST-sized and larger pictures are not affected.
+TINY_ENLARGEMENT = WORK_MIN_SIDE / SIZE
 # Pictures up to this size go through the pipeline whole: canvases (280 px), MNIST-sized and
 # training images (28-256 px) keep exactly the outputs a model was trained on. Larger ones
 # are searched: a small digit in a 1000 px photo (a phone picture sent through a messenger)
@@ -230,13 +237,32 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
             "digitrec.imageio.load_grey makes one from any image"
         )
     if max(grey.shape) <= DIRECT_MAX_SIDE:
-        return _digit_to_mnist(grey)
+        return _digit_to_mnist(_at_own_resolution(grey))
     small = search_copy(grey)
     drawn = _drawn_on_flat_background(grey, small)
     if drawn is not None:
         return _digit_to_mnist(drawn)
     cut = _cut_out_digit(grey, small)
     return None if cut is None else _digit_to_mnist(*cut)
+
+
+def _at_own_resolution(grey: np.ndarray) -> np.ndarray:
+    """``grey`` at its own resolution when it is a picture smaller than MNIST's (see
+    TINY_ENLARGEMENT) enlarged by repeating each pixel k times each way, as a small scan is
+    shown or saved blown up: the blocks add only corners, which smoothing turns into
+    strokes. (UCI's 8x8 digits blown up to 64 px: 90.3% read -> 97.6%.)"""
+    step = 0
+    for axis in (0, 1):
+        # Where the picture changes along this axis: only between blocks, if it has them.
+        changes = np.flatnonzero(np.any(np.diff(grey, axis=axis) != 0, axis=1 - axis)) + 1
+        step = int(np.gcd.reduce(changes, initial=step)) if changes.size else step
+        if step == 1:
+            return grey
+    if step < 2 or -(-max(grey.shape) // step) >= SIZE:  # step 0: a picture of one level
+        return grey
+    small = grey[::step, ::step]
+    blown_up = np.repeat(np.repeat(small, step, axis=0), step, axis=1)
+    return small if np.array_equal(blown_up[: grey.shape[0], : grey.shape[1]], grey) else grey
 
 
 def to_mnist(grey: np.ndarray) -> np.ndarray | None:
@@ -653,6 +679,9 @@ def _scaled_copy(grey: np.ndarray, factor: float) -> np.ndarray:
         interpolation = cv2.INTER_AREA if factor < 0.6 else cv2.INTER_LINEAR
         # Shrinking the 8-bit image first keeps the large input out of float arithmetic.
         return _as_unit_float(_resize(grey, factor, interpolation))
+    if factor > TINY_ENLARGEMENT:
+        enlarged = _resize(_as_unit_float(grey), factor, cv2.INTER_CUBIC)
+        return np.clip(enlarged, 0.0, 1.0, out=enlarged)  # cubic overshoots at edges
     if factor > 1:
         return _resize(_as_unit_float(grey), factor, cv2.INTER_LINEAR)
     return _as_unit_float(grey)
@@ -685,9 +714,11 @@ def _noise_level(image: np.ndarray) -> float:
 
 def _blur_sigma(side: int, scale_up: float, noise: float) -> float:
     # Enough to smooth strokes at the working size (``side``: what the digit spans); for an
-    # enlarged tiny image, about 0.7 of its original pixels, which is where its noise lives.
+    # enlarged MNIST-sized image, about 0.7 of its original pixels, which is where its noise
+    # lives; an image smaller still as much as a 28 px one (see TINY_ENLARGEMENT).
     # Noisier images are smoothed more (noise 0.12, MNIST with sigma 0.5 added, gives ~1.7x).
-    base = max(1.0, side / 160.0, 0.7 * scale_up if scale_up > 1 else 0.0)
+    enlarged = 0.7 * min(scale_up, TINY_ENLARGEMENT) if scale_up > 1 else 0.0
+    base = max(1.0, side / 160.0, enlarged)
     return base * (1.0 + 6.0 * noise)
 
 
@@ -698,12 +729,28 @@ def _ink_is_dark(grey: np.ndarray, small: np.ndarray, factor: float, noise: floa
     Enlarging smooths thick strokes over the paper between them until ink may be most of
     the picture, so a noiseless small picture is judged as given. Where ink and paper split
     a clean picture about evenly (EVEN_SPLIT), area cannot tell them apart, and a photo's
-    ink is dark: light ink is believed there only on a flat dark ground (a canvas).
+    ink is dark: light ink is believed there only on a flat dark ground (a canvas), and
+    where the light ground is flat as well (a black-and-white scan), only when the light
+    part holds together better than the dark one.
     """
     image = _as_unit_float(grey) if factor > 1 and noise == 0 else small
     if _darker_tail_is_ink(image):
         return True
-    return noise < NOISY_LEVEL and _split_evenly(small) and not _paper_is_flat(grey, dark=False)
+    if noise >= NOISY_LEVEL or not _split_evenly(small):
+        return False
+    if not _paper_is_flat(grey, dark=False):
+        return True
+    # Both grounds flat: a two-level picture (a black-and-white scan that the digit fills,
+    # as Semeion's). The digit holds together; the paper is cut up by it.
+    return _paper_is_flat(grey, dark=True) and _dark_part_holds_together(small)
+
+
+def _dark_part_holds_together(image: np.ndarray) -> bool:
+    """Is the dark part of ``image`` (split by Otsu's threshold) more in one piece than
+    the bright part?"""
+    dark = (image <= _otsu(image)).astype(np.uint8)
+    shares = [_largest_piece_share(_pieces(part)[1]) for part in (dark, 1 - dark)]
+    return shares[0] > shares[1]
 
 
 def _darker_tail_is_ink(image: np.ndarray) -> bool:

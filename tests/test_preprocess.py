@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitrec.preprocess import MNIST_CENTRE, to_mnist
+from digitrec.preprocess import MNIST_CENTRE, _at_own_resolution, to_mnist
 from digitrec.rules import without_rules_past_the_digit
 from digitrec.training.noise import add_gaussian_noise
 
@@ -161,3 +161,21 @@ def test_a_digit_cut_at_its_ink_keeps_its_straight_strokes():
     one = np.zeros((110, 20), np.uint8)
     one[:, 7:13] = 1
     assert np.array_equal(without_rules_past_the_digit(one, 0.01, 0.25, 10.0), one)
+
+
+def test_a_tiny_picture_blown_up_in_blocks_is_read_at_its_own_size():
+    """Each pixel of a 12x12 picture repeated 6x6 times: the blocks are undone, so the
+    picture gives exactly what the 12x12 one gives."""
+    tiny = cv2.resize(drawn_digit(3), (12, 12), interpolation=cv2.INTER_AREA)
+    blown_up = np.kron(tiny, np.ones((6, 6), np.uint8))
+    assert np.array_equal(to_mnist(blown_up), to_mnist(tiny))
+
+
+def test_a_picture_whose_edges_fall_on_a_grid_by_chance_is_left_at_its_size():
+    """A bar drawn on whole pixels of a canvas repeats in blocks too, but undone it would be
+    no smaller than MNIST's 28 px: such pictures keep their size. A narrower one is undone."""
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[60:220, 130:150] = 255
+    assert _at_own_resolution(canvas) is canvas
+    tiny = canvas[::10, ::10][4:24, 10:18]  # 20 x 8: blown up, it is undone
+    assert np.array_equal(_at_own_resolution(np.kron(tiny, np.ones((10, 10), np.uint8))), tiny)

@@ -10,7 +10,8 @@ inputs it was not trained on:
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`small_scan_filled`: a small clean scan (16-64 px) that the digit fills, as older
-  digit sets keep them;
+  digit sets keep them; :func:`stretched_black_and_white_scan`: a 16 px black-and-white
+  one that the digit fills both ways, as Semeion's;
 - :func:`stroke_drawing`: digits drawn from hand-made pen strokes in several writing styles
   (a 1 with a flag and a base, a 7 with a crossbar, an open 4, ...): no MNIST at all; their
   traces (:func:`stroke_traces`) are what the load test's virtual people draw.
@@ -89,13 +90,26 @@ def small_scan_filled(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return buffer.getvalue()
 
 
-def uci_digits() -> tuple[list[np.ndarray], np.ndarray]:
+def stretched_black_and_white_scan(digit: np.ndarray) -> bytes:
+    """A 16x16 black-and-white scan that ``digit`` (28x28, ink bright) fills both ways, its
+    ink's box stretched to the square, black ink on white, PNG: as Semeion keeps its digits."""
+    x, y, w, h = cv2.boundingRect((digit > 0).astype(np.uint8))
+    square = cv2.resize(digit[y : y + h, x : x + w], (16, 16), interpolation=cv2.INTER_AREA)
+    buffer = io.BytesIO()
+    Image.fromarray(np.where(square > 127, 0, 255).astype(np.uint8)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def uci_digits(blown_up: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
     """scikit-learn's 1,797 UCI digits (43 writers, not MNIST; 8x8 counts 0..16, each digit
-    filling its frame) as pictures the recognizer takes: each pixel an 8x8 block, ink
-    bright in 0..1; and their labels. Needs scikit-learn."""
+    filling its frame) as pictures the recognizer takes, and their labels: ``blown_up``,
+    each pixel an 8x8 block, ink bright in 0..1; else 8x8 uint8 pictures. Needs
+    scikit-learn."""
     from sklearn.datasets import load_digits
 
     uci = load_digits()
+    if not blown_up:
+        return [np.round(x * (255 / 16)).astype(np.uint8) for x in uci.images], uci.target
     return [np.kron(x, np.ones((8, 8))) / 16.0 for x in uci.images], uci.target
 
 
