@@ -328,10 +328,11 @@ def _find_ink(grey: np.ndarray, factor: float, stroke_side: int | None = None):
     side = max(work.shape) if stroke_side is None else stroke_side
     smooth = cv2.GaussianBlur(work, (0, 0), _blur_sigma(side, factor, noise))
     small = _resize(smooth, 0.25, cv2.INTER_AREA) if max(smooth.shape) >= 64 else smooth
-    dark = _ink_is_dark(grey, small, factor, noise)
+    flat = _flat_paper(grey) if noise == 0 else None
+    dark = _ink_is_dark(grey, small, factor, noise, flat)
     if dark:
         smooth, small = np.subtract(1.0, smooth, out=smooth), 1.0 - small
-    flat_paper = noise == 0 and _paper_is_flat(grey, dark)
+    flat_paper = flat is not None and flat[dark]
     background = None if flat_paper else _background(small, smooth.shape)
     mask = _ink_mask(_without_background(smooth, background), clean=noise < NOISY_LEVEL)
     if mask is None:
@@ -722,9 +723,16 @@ def _blur_sigma(side: int, scale_up: float, noise: float) -> float:
     return base * (1.0 + 6.0 * noise)
 
 
-def _ink_is_dark(grey: np.ndarray, small: np.ndarray, factor: float, noise: float) -> bool:
+def _ink_is_dark(
+    grey: np.ndarray,
+    small: np.ndarray,
+    factor: float,
+    noise: float,
+    flat: tuple[bool, bool] | None = None,
+) -> bool:
     """Is ``grey`` dark ink on light paper (MNIST wants bright ink)? ``small``: its smoothed
-    working copy at a quarter size, ``factor`` and ``noise`` as :func:`_find_ink` has them.
+    working copy at a quarter size, ``factor``, ``noise`` and ``flat`` (:func:`_flat_paper`,
+    found here if None) as :func:`_find_ink` has them.
 
     Enlarging smooths thick strokes over the paper between them until ink may be most of
     the picture, so a noiseless small picture is judged as given. Where ink and paper split
@@ -738,11 +746,12 @@ def _ink_is_dark(grey: np.ndarray, small: np.ndarray, factor: float, noise: floa
         return True
     if noise >= NOISY_LEVEL or not _split_evenly(small):
         return False
-    if not _paper_is_flat(grey, dark=False):
+    flat_for_light_ink, flat_for_dark_ink = _flat_paper(grey) if flat is None else flat
+    if not flat_for_light_ink:
         return True
     # Both grounds flat: a two-level picture (a black-and-white scan that the digit fills,
     # as Semeion's). The digit holds together; the paper is cut up by it.
-    return _paper_is_flat(grey, dark=True) and _dark_part_holds_together(small)
+    return flat_for_dark_ink and _dark_part_holds_together(small)
 
 
 def _dark_part_holds_together(image: np.ndarray) -> bool:
@@ -809,19 +818,23 @@ def _split_evenly(image: np.ndarray) -> bool:
     return min(bright, 1.0 - bright) >= EVEN_SPLIT
 
 
-def _paper_is_flat(grey: np.ndarray, dark: bool) -> bool:
-    """Is ``grey`` (uint8) on flat paper: do FLAT_PAPER_SHARE of its pixels lie within one
-    grey level of its palest (``dark`` ink: its brightest) one?
+def _flat_paper(grey: np.ndarray) -> tuple[bool, bool]:
+    """Is ``grey`` (uint8) on flat paper, for light ink and for dark ink (indexed by "ink is
+    dark"): do FLAT_PAPER_SHARE of its pixels lie within one grey level of its darkest, or
+    of its brightest, one? Both from one sampled histogram.
 
     Judged on the picture as given: smoothing or enlarging it would shade the paper between
     thick strokes. A canvas, a digital image or a scan cleaned to one paper level has no
     lighting to subtract, which also saves a third of a canvas's time.
     """
     counts = _grey_counts(grey, FLAT_SAMPLE)
-    if dark:
-        counts = counts[::-1]
-    palest = int(np.flatnonzero(counts)[0])
-    return int(counts[palest : palest + 2].sum()) >= FLAT_PAPER_SHARE * counts.sum()
+    enough = FLAT_PAPER_SHARE * int(counts.sum())
+
+    def flat_from_first_level(ordered: np.ndarray) -> bool:
+        paper = int(np.flatnonzero(ordered)[0])
+        return int(ordered[paper : paper + 2].sum()) >= enough
+
+    return flat_from_first_level(counts), flat_from_first_level(counts[::-1])
 
 
 def _grey_counts(grey: np.ndarray, pixels: int) -> np.ndarray:

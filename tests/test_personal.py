@@ -108,7 +108,6 @@ def test_guarded_share_keeps_the_anchors_answers_and_the_boundary_digits_accurac
             assert changed(fitted, larger) > personal.GUARD_ANCHOR_CHANGES
     assert share < 1.0  # heads that answer 3 at any cost are held back
     assert guard(shipped) == 1.0
-    assert guard(shipped) == 1.0
 
 
 def test_guarded_share_keeps_the_boundary_digits_read_as_well_as_before():

@@ -82,13 +82,12 @@ def heads(model: Any) -> Heads:
 
 
 def anchor_digits(
-    per_digit: int = ANCHORS_PER_DIGIT, data_dir: Path | None = None, seed: int = 0
+    images: np.ndarray, labels: np.ndarray, per_digit: int = ANCHORS_PER_DIGIT, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed, class-balanced draw of MNIST training digits, made MNIST-like by ``to_mnist``."""
-    from digitrec.data import load_mnist
+    """A fixed, class-balanced draw of the MNIST training digits ``images`` with ``labels``,
+    made MNIST-like by ``to_mnist``."""
     from digitrec.parallel import to_mnist_many
 
-    images, labels = load_mnist("train", path=data_dir)
     rng = np.random.default_rng(seed)
     picks = np.concatenate(
         [rng.choice(np.flatnonzero(labels == d), per_digit, replace=False) for d in range(10)]
@@ -100,19 +99,18 @@ def anchor_digits(
 def boundary_digits(
     extract: Callable[[np.ndarray], np.ndarray],
     head: Heads,
+    images: np.ndarray,
+    labels: np.ndarray,
     count: int = BOUNDARY_DIGITS,
     pool: int = BOUNDARY_POOL,
-    data_dir: Path | None = None,
     seed: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The features and labels of the ``count`` digits of a random ``pool`` of training
-    digits (never the validation split) that ``head`` reads with the least margin between
-    its top two probabilities."""
-    from digitrec.data import load_mnist
+    """The features and labels of the ``count`` digits of a random ``pool`` of the MNIST
+    training digits ``images`` (never train.py's validation split) that ``head`` reads with
+    the least margin between its top two probabilities."""
     from digitrec.parallel import to_mnist_many
     from digitrec.training.recipe import TrainConfig, split_train_validation
 
-    images, labels = load_mnist("train", path=data_dir)
     config = TrainConfig()
     (train, train_labels), _ = split_train_validation(
         images, labels, config.validation_size, config.seed
@@ -137,6 +135,7 @@ def export_features(
     ``.keras``) into ``out_dir`` (default: ``models/``)."""
     import keras
 
+    from digitrec.data import load_mnist
     from digitrec.interpreter import DigitClassifier
 
     model = keras.saving.load_model(keras_path or KERAS_PATH, compile=False)
@@ -144,7 +143,8 @@ def export_features(
     features_path, heads_path = out_dir / FEATURES_FILE, out_dir / HEADS_FILE
     export_tflite(features_model(model), features_path)
     head = heads(model)
-    digits, labels = anchor_digits(per_digit, data_dir)
+    images, labels = load_mnist("train", path=data_dir)  # read once: anchors, boundary
+    digits, anchor_labels = anchor_digits(images, labels, per_digit)
     # The features model has one output, so the generic runner returns the features.
     extract = DigitClassifier(features_path).probabilities
     anchors = extract(digits)
@@ -156,14 +156,14 @@ def export_features(
         )
     # Only once the features are known to match: picking them reads 24,000 digits.
     near_boundary, near_boundary_labels = boundary_digits(
-        extract, head, boundary, boundary_pool, data_dir
+        extract, head, images, labels, boundary, boundary_pool
     )
     np.savez(
         heads_path,
         weights=head.weights,
         biases=head.biases,
         anchor_features=anchors.astype(np.float16),
-        anchor_labels=labels.astype(np.uint8),
+        anchor_labels=anchor_labels.astype(np.uint8),
         boundary_features=near_boundary.astype(np.float16),
         boundary_labels=near_boundary_labels.astype(np.uint8),
         features_digest=np.array(file_digest(features_path)),

@@ -39,12 +39,16 @@ def finetune_full(
     with ``labels`` and augmented copies of them, mixed with MNIST training digits."""
     import keras
 
+    from digitrec.data import load_mnist
+
     rng = np.random.default_rng(seed)
     model = keras.saving.load_model(keras_path or KERAS_PATH, compile=False)
     for layer in model._flatten_layers():
         if isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False  # inference mode: MNIST's statistics are kept
-    mnist, mnist_labels = anchor_digits(mnist_per_class, data_dir, seed=seed + 1)
+    mnist, mnist_labels = anchor_digits(
+        *load_mnist("train", path=data_dir), mnist_per_class, seed=seed + 1
+    )
     x = np.concatenate([images, augment(images, AUGMENT_COPIES, rng), mnist])
     y = np.concatenate([labels, np.repeat(labels, AUGMENT_COPIES), mnist_labels])
     keras.utils.set_random_seed(seed)
