@@ -12,6 +12,7 @@ is the same for callers without a model), so the model always sees the same kind
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -47,6 +48,21 @@ TINY_ENLARGEMENT = WORK_MIN_SIDE / SIZE
 # was read 33% of the time whole and 99% searched, while photos of paper of 600-800 px that
 # the digit fills lost 1 digit in 600 to the search (validation renders).
 DIRECT_MAX_SIDE = 600
+# A picture up to DIRECT_MAX_SIDE (and at least SEARCH_MIN_SIDE: smaller ones are the digit)
+# is searched too when what the whole-picture pipeline found is not a digit it can read
+# there: nothing, ink under SMALL_DIGIT_SHARE of the picture's longer side (a digit about
+# 38 px tall at the working size), or ink reaching the rim that is no digit cut by a crop
+# (the table beyond a sheet's edge, a shadow). A phone photo sent shrunk to 300-600 px, the
+# digit 5-30% of its height: 400 validation digits read 41.3% -> 99.8%; digits 20-40 px tall
+# on a 300-600 px page 28.0 -> 96.3% (800); UNIPEN digits 20-40 px tall on the 280 px
+# canvas 89.9 -> 97.9% (1,500). Digits that fill such a picture, canvases drawn at the usual
+# size and MNIST-sized pictures keep their outputs (400 renders of each medium, identical).
+SEARCH_MIN_SIDE = WORK_MIN_SIDE
+SMALL_DIGIT_SHARE = 0.2
+# Searched so, a photo of one digit shows a few marks (at most 3 in 400 phone photos);
+# grain shows dozens (Gaussian noise of sigma 0.1-0.2 alone on a 280 px picture: 9 to
+# hundreds). More than this many marks, and the search finds no digit there.
+FALLBACK_MAX_MARKS = 8
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
 LOCATE_SIDE = 512
@@ -213,7 +229,8 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
     and only that crop is made MNIST-like (ink that reaches the crop's rim from outside
     the digit, such as the table beyond the paper's edge, left out), so that a digit a
     tenth of the frame tall keeps its detail. Pictures up to ``DIRECT_MAX_SIDE`` go
-    straight through the pipeline.
+    straight through the pipeline, and are searched so too when what it finds there is no
+    digit it reads there (a small digit in a shrunk photo: see SEARCH_MIN_SIDE).
 
     Parameters
     ----------
@@ -236,14 +253,48 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
             f"expected a 2-D uint8 grey image (pixels 0..255), got {got}; "
             "digitrec.imageio.load_grey makes one from any image"
         )
-    if max(grey.shape) <= DIRECT_MAX_SIDE:
-        return _digit_to_mnist(_at_own_resolution(grey))
+    if max(grey.shape) > DIRECT_MAX_SIDE:
+        return _searched(grey)
+    own = _at_own_resolution(grey)
+    found = _digit_mask(own)
+    if (
+        max(own.shape) >= SEARCH_MIN_SIDE
+        and (found is None or not _read_whole(found))
+        and _noise_level(grey) < NOISY_LEVEL  # a grainy picture's grain is not searched
+    ):
+        searched = _searched(grey, FALLBACK_MAX_MARKS)
+        if searched is not None:
+            return searched
+    return None if found is None else _as_mnist(found)
+
+
+def _searched(grey: np.ndarray, max_marks: int | None = None) -> PreparedDigit | None:
+    """The digit of a picture searched as a large photo is: a drawing on a flat background
+    cut out by its ink, else the digit found in a small copy and cut from the original
+    (None past ``max_marks`` marks: see FALLBACK_MAX_MARKS)."""
     small = search_copy(grey)
     drawn = _drawn_on_flat_background(grey, small)
     if drawn is not None:
         return _digit_to_mnist(drawn)
-    cut = _cut_out_digit(grey, small)
+    cut = _cut_out_digit(grey, small, max_marks)
     return None if cut is None else _digit_to_mnist(*cut)
+
+
+def _read_whole(found: _DigitMask) -> bool:
+    """Is what the whole-picture pipeline ``found`` a digit that it reads there: at least
+    SMALL_DIGIT_SHARE of the picture, and clear of the rim, or a digit that a crop round it
+    cuts at the rim (as :func:`large_digit_box` judges a large picture)?"""
+    digit = found.mask
+    x, y, w, h = cv2.boundingRect(digit)
+    height, width = digit.shape
+    if max(w, h) < SMALL_DIGIT_SHARE * max(height, width):
+        return False
+    if x > 0 and y > 0 and x + w < width and y + h < height:
+        return True
+    stroke = stroke_width(digit[y : y + h, x : x + w])
+    if stroke > STROKE_SHARE_OF_DIGIT * max(w, h):
+        return False
+    return _cropped_to_the_ink(digit, found.flat, digit, stroke)
 
 
 def _at_own_resolution(grey: np.ndarray) -> np.ndarray:
@@ -275,7 +326,35 @@ def to_mnist(grey: np.ndarray) -> np.ndarray | None:
 def _digit_to_mnist(
     grey: np.ndarray, digit_box: tuple[int, int, int, int] | None = None
 ) -> PreparedDigit | None:
-    """The pipeline proper, for a picture in which the digit is the main thing.
+    """The pipeline proper, for a picture in which the digit is the main thing (see
+    :func:`_digit_mask`)."""
+    found = _digit_mask(grey, digit_box)
+    return None if found is None else _as_mnist(found)
+
+
+class _DigitMask(NamedTuple):
+    """The digit the pipeline found in a picture, at its working size: the 0/1 ``mask``,
+    the ``flat`` picture it was cut from (ink bright, lighting taken off), the picture's
+    ``noise`` level and whether its ink is ``scattered`` (see :class:`PreparedDigit`)."""
+
+    mask: np.ndarray
+    flat: np.ndarray
+    noise: float
+    scattered: bool
+
+
+def _as_mnist(found: _DigitMask) -> PreparedDigit:
+    """The digit ``found`` drawn as MNIST draws one: a noisy picture in its grey levels."""
+    if found.noise >= NOISY_LEVEL:
+        return PreparedDigit(_render_grey_like_mnist(found.flat, found.mask), found.scattered)
+    return PreparedDigit(mask_to_mnist(found.mask), found.scattered)
+
+
+def _digit_mask(
+    grey: np.ndarray, digit_box: tuple[int, int, int, int] | None = None
+) -> _DigitMask | None:
+    """The digit in ``grey``: its ink found, frames and printed rules taken off, specks and
+    stray marks dropped; None when there is none.
 
     ``digit_box`` (x, y, w, h), where the digit was found in a crop cut from a larger picture:
     ink that reaches the crop's rim without reaching into that box is the table, the paper's
@@ -303,9 +382,7 @@ def _digit_to_mnist(
     mask = _keep_digit_components(mask, components)
     if mask is None:
         return None
-    if noise >= NOISY_LEVEL:
-        return PreparedDigit(_render_grey_like_mnist(flat, mask), scattered)
-    return PreparedDigit(mask_to_mnist(mask), scattered)
+    return _DigitMask(mask, flat, noise, scattered)
 
 
 def ink_mask(grey: np.ndarray, factor: float, stroke_side: int | None = None) -> np.ndarray | None:
@@ -407,7 +484,7 @@ def _drawn_on_flat_background(grey: np.ndarray, small: np.ndarray) -> np.ndarray
 
 
 def _cut_out_digit(
-    grey: np.ndarray, small: np.ndarray
+    grey: np.ndarray, small: np.ndarray, max_marks: int | None = None
 ) -> tuple[np.ndarray, tuple[int, int, int, int] | None] | None:
     """Find the digit in a small copy of a large picture; return it cut from the original.
 
@@ -422,6 +499,8 @@ def _cut_out_digit(
     if found is None:
         return None
     marks, factor = found
+    if max_marks is not None and cv2.connectedComponents(marks)[0] - 1 > max_marks:
+        return None  # count includes the paper
     box = _digit_box(marks)
     if box is None:
         return None
