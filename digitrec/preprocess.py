@@ -59,10 +59,11 @@ DIRECT_MAX_SIDE = 600
 # size and MNIST-sized pictures keep their outputs (400 renders of each medium, identical).
 SEARCH_MIN_SIDE = WORK_MIN_SIDE
 SMALL_DIGIT_SHARE = 0.2
-# Searched so, a photo of one digit shows a few marks (at most 3 in 400 phone photos);
-# grain shows dozens (Gaussian noise of sigma 0.1-0.2 alone on a 280 px picture: 9 to
-# hundreds). More than this many marks, and the search finds no digit there.
-FALLBACK_MAX_MARKS = 8
+# Searched so, a photo of one digit shows a few marks (at most 3 in 400 phone photos, 2 in
+# 200 shrunk ones); grain shows more (Gaussian noise of sigma 0.1-0.2 alone on a 280 px
+# picture: mostly dozens to hundreds). Past this many marks the search finds no digit there:
+# of 60 such pictures of sigma 0.2, 3 passed for a digit with 8, none with 5.
+FALLBACK_MAX_MARKS = 5
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
 LOCATE_SIDE = 512

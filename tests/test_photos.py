@@ -9,6 +9,7 @@ import pytest
 from digitrec.imageio import load_grey
 from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
 from digitrec.training import number_renders, renders
+from digitrec.training.noise import add_gaussian_noise
 
 from .images import drawn_digit, number_canvas, pen, written
 
@@ -242,3 +243,39 @@ def test_a_digit_in_a_printed_box_is_read(recognizer, label, margin):
     result = recognizer.recognize(photo)
     assert result.digit == label
     assert result.confidence > 0.6
+
+
+@pytest.mark.parametrize(("index", "paper"), [(11, "ruled"), (12, "squared"), (13, "plain")])
+def test_small_digit_in_a_photo_shrunk_to_450_px_is_read(recognizer, mnist_test, index, paper):
+    # A phone photo shrunk below DIRECT_MAX_SIDE (a thumbnail, a messenger's small copy): the
+    # whole-picture pipeline took the table or a shadow at the rim for the digit, or found
+    # nothing, where the search for a small digit reads it.
+    images, labels = mnist_test
+    grey = load_grey(renders.phone_photo(images[index], np.random.default_rng(index), paper, 0.1))
+    factor = 450 / max(grey.shape)
+    shrunk = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    assert max(shrunk.shape) <= DIRECT_MAX_SIDE
+    result = recognizer.recognize(shrunk)
+    assert result.digit == labels[index] and result.confidence > 0.6
+
+
+@pytest.mark.parametrize("label", [2, 5, 9])
+def test_a_digit_drawn_small_on_the_canvas_is_read(recognizer, label):
+    # 30 px tall in a corner of the 280 px canvas, with a thin pen: at the whole canvas's
+    # working size its strokes ran together.
+    small = cv2.resize(drawn_digit(label, thickness=30), (36, 36), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((280, 280), np.uint8)
+    canvas[200:236, 30:66] = small
+    result = recognizer.recognize(canvas)
+    assert result.digit == label and result.confidence > 0.6
+
+
+def test_grain_alone_in_a_picture_of_the_direct_size_gives_no_digit():
+    # Searched for a small digit, grain shows many marks, a digit a few (FALLBACK_MAX_MARKS).
+    found = sum(
+        to_mnist(add_gaussian_noise(np.full((280, 280), paper, np.uint8), 0.2, [seed, paper]))
+        is not None
+        for seed in range(20)
+        for paper in (0, 128, 255)
+    )
+    assert found <= 2
