@@ -9,6 +9,8 @@
 - small digit in 12 MP photo: MNIST test digits 5-30% of the frame's height in a 4032x3024
   JPEG phone photo of a ruled, squared or plain page (paper edge, table, shadow, noise, a
   stray dot); also prints the cost per photo (decode + recognize, median);
+- the same photo shrunk to 300-600 px: each 12 MP photo above as a messenger or a thumbnail
+  passes it on (its longer side 300-600 px, JPEG again), where the digit is 15-180 px tall;
 - photo cut at the ink: MNIST test digits in a photo cropped to the edges of their ink, as a
   crop tool dragged round the digit leaves it (150-2000 px, the rim on the strokes on one or
   two sides);
@@ -113,18 +115,26 @@ def main() -> None:
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:
-    """The 12 MP photo check, one photo at a time so that each one's cost can be timed."""
-    name = "small digit in 12 MP photo"
+    """The 12 MP photo check, one photo at a time so that each one's cost can be timed, and
+    the same photos shrunk (their sizes drawn apart, so that ``rng`` draws as before)."""
+    sides = np.random.default_rng([len(digits), 600]).integers(300, 601, len(digits))
     right, missing, seconds = 0, 0, []
-    for digit, label in zip(digits, truth):
+    shrunk_right, shrunk_missing = 0, 0
+    for digit, label, side in zip(digits, truth, sides):
         photo = renders.phone_photo(digit, rng)
         started = time.perf_counter()
         result = recognizer.recognize(photo)
         seconds.append(time.perf_counter() - started)
         right += result.digit == label
         missing += result.digit is None
-    print(f"{name:<32} {len(digits):>5} {right / len(digits):>9.2%} {missing:>9}")
+        shrunk = recognizer.recognize(renders.shrunk_photo(photo, int(side)))
+        shrunk_right += shrunk.digit == label
+        shrunk_missing += shrunk.digit is None
+    count = len(digits)
+    print(f"{'small digit in 12 MP photo':<32} {count:>5} {right / count:>9.2%} {missing:>9}")
     print(f"cost per 12 MP photo (decode + recognize): median {1000 * np.median(seconds):.0f} ms")
+    name = "the same photo shrunk to 300-600"
+    print(f"{name:<32} {count:>5} {shrunk_right / count:>9.2%} {shrunk_missing:>9}")
 
 
 if __name__ == "__main__":

@@ -236,6 +236,19 @@ def phone_photo(
     return buffer.getvalue()
 
 
+def shrunk_photo(photo: bytes, longer_side: int) -> bytes:
+    """``photo`` (JPEG bytes) as a messenger or a thumbnail passes it on: shrunk to
+    ``longer_side`` pixels on its longer side and saved again as a JPEG."""
+    image = Image.open(io.BytesIO(photo))
+    factor = longer_side / max(image.size)
+    image = image.resize(
+        (round(image.width * factor), round(image.height * factor)), Image.Resampling.LANCZOS
+    )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
 def _sheet_mask(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
     """Where the paper is: the whole frame, or a slightly turned sheet whose edge shows."""
     frame_h, frame_w = shape
