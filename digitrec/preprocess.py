@@ -56,13 +56,16 @@ DIRECT_MAX_SIDE = 600
 # digit 5-30% of its height: 400 validation digits read 41.3% -> 99.8%; digits 20-40 px tall
 # on a 300-600 px page 28.0 -> 96.3% (800); UNIPEN digits 20-40 px tall on the 280 px
 # canvas 89.9 -> 97.9% (1,500). Digits that fill such a picture, canvases drawn at the usual
-# size and MNIST-sized pictures keep their outputs (400 renders of each medium, identical).
+# size and MNIST-sized pictures keep their outputs (400 renders of each medium identical,
+# but 2 felt-pen digits cut at their ink; 39 of 9,835 UNIPEN canvas drawings reaching the
+# canvas's edge changed a little, and the same 98.24% are read).
 SEARCH_MIN_SIDE = WORK_MIN_SIDE
 SMALL_DIGIT_SHARE = 0.2
-# Searched so, a photo of one digit shows a few marks (at most 3 in 400 phone photos, 2 in
-# 200 shrunk ones); grain shows more (Gaussian noise of sigma 0.1-0.2 alone on a 280 px
-# picture: mostly dozens to hundreds). Past this many marks the search finds no digit there:
-# of 60 such pictures of sigma 0.2, 3 passed for a digit with 8, none with 5.
+# Searched so, a photo of one digit shows a few marks (at most 3 in 300 phone photos, 2 in
+# 200 small digits on 300-600 px pages); grain shows more (Gaussian noise of sigma 0.1-0.2
+# alone on a 280 px picture: mostly dozens to hundreds). Past this many marks the search
+# finds no digit there: of 60 such pictures of sigma 0.2, 3 passed for a digit with 8, none
+# with 5.
 FALLBACK_MAX_MARKS = 5
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
