@@ -11,6 +11,7 @@ is the same for callers without a model), so the model always sees the same kind
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -266,22 +267,37 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
         and (found is None or not _read_whole(found))
         and _noise_level(grey) < NOISY_LEVEL  # a grainy picture's grain is not searched
     ):
-        searched = _searched(grey, FALLBACK_MAX_MARKS)
+
+        def read_whole() -> PreparedDigit | None:  # what the search reads whole, read already
+            return None if found is None else _as_mnist(found)
+
+        searched = _searched(grey, FALLBACK_MAX_MARKS, read_whole)
         if searched is not None:
             return searched
     return None if found is None else _as_mnist(found)
 
 
-def _searched(grey: np.ndarray, max_marks: int | None = None) -> PreparedDigit | None:
+def _searched(
+    grey: np.ndarray,
+    max_marks: int | None = None,
+    read_whole: Callable[[], PreparedDigit | None] | None = None,
+) -> PreparedDigit | None:
     """The digit of a picture searched as a large photo is: a drawing on a flat background
     cut out by its ink, else the digit found in a small copy and cut from the original
-    (None past ``max_marks`` marks: see FALLBACK_MAX_MARKS)."""
+    (None past ``max_marks`` marks: see FALLBACK_MAX_MARKS). Where the digit fills the
+    picture, ``read_whole()``: the caller's reading of the whole picture, when it has one
+    (else it is read here)."""
     small = search_copy(grey)
     drawn = _drawn_on_flat_background(grey, small)
     if drawn is not None:
         return _digit_to_mnist(drawn)
     cut = _cut_out_digit(grey, small, max_marks)
-    return None if cut is None else _digit_to_mnist(*cut)
+    if cut is None:
+        return None
+    crop, box = cut
+    if box is None:
+        return _digit_to_mnist(grey) if read_whole is None else read_whole()
+    return _digit_to_mnist(crop, box)
 
 
 def _read_whole(found: _DigitMask) -> bool:
@@ -503,9 +519,10 @@ def _cut_out_digit(
     if found is None:
         return None
     marks, factor = found
-    if max_marks is not None and cv2.connectedComponents(marks)[0] - 1 > max_marks:
-        return None  # count includes the paper
-    box = _digit_box(marks)
+    pieces = _pieces(marks)
+    if max_marks is not None and len(pieces[1]) - 1 > max_marks:  # row 0: the paper
+        return None
+    box = _digit_box(marks, pieces)
     if box is None:
         return None
     if max(box[2], box[3]) >= WHOLE_PICTURE_SHARE * max(marks.shape):
@@ -701,11 +718,14 @@ def _marks_inside(mask: np.ndarray) -> np.ndarray:
     return inside[labels].astype(np.uint8)
 
 
-def _digit_box(marks: np.ndarray) -> tuple[int, int, int, int] | None:
-    """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it."""
+def _digit_box(
+    marks: np.ndarray, pieces: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[int, int, int, int] | None:
+    """Bounding box (x, y, w, h) of the digit: the largest mark and the pieces close to it
+    (``pieces``: the marks' :func:`_pieces`, when the caller has them)."""
     if not marks.any():
         return None
-    digit = _keep_digit_components(marks)
+    digit = _keep_digit_components(marks, pieces)
     return None if digit is None else cv2.boundingRect(digit)
 
 
