@@ -28,6 +28,11 @@
   pen strokes of UNIPEN writers, is the one to trust;
 - 16 px black-and-white scan, stretched: MNIST test digits whose ink's box is stretched to
   fill a 16x16 black-and-white picture, as Semeion keeps its digits;
+- photo in pencil: MNIST test digits written in pencil (graphite grey 0.35-0.65, where pen
+  ink is 0.05-0.3, broken up by the paper's grain) on a page 1.3-4 times their size,
+  photographed as the photos above;
+- pencil in 12 MP photo, and shrunk to 300-600 px: a quarter of the digits (``--count`` /
+  4; 12 MP renders are slow) in pencil in the 12 MP phone photos above, and shrunk so;
 - UCI digits: scikit-learn's 1,797 handwritten digits (43 writers, not MNIST; 8x8 pixels,
   so very coarse), blown up to 64 px (each pixel a block), and at their own size.
 The MNIST test set is only used here for reporting, never for training or model choice.
@@ -107,10 +112,21 @@ def main() -> None:
         "16 px black-and-white scan, stretched": lambda d, y: (
             renders.stretched_black_and_white_scan(d)
         ),
+        "photo in pencil": lambda d, y: renders.photo_in_pencil(d, rng),
     }
     for name, render in later.items():
         pictures = [render(d, y) for d, y in zip(digits, truth)]
         score, missing = accuracy(recognizer, pictures, truth)
+        print(f"{name:<32} {len(pictures):>5} {score:>9.2%} {missing:>9}")
+    quarter = slice(0, max(1, args.count // 4))
+    sides = np.random.default_rng([args.count, 601]).integers(300, 601, args.count)[quarter]
+    photos = [renders.phone_photo(d, rng, pencil=True) for d in digits[quarter]]
+    shrunk = [renders.shrunk_photo(photo, int(side)) for photo, side in zip(photos, sides)]
+    for name, pictures in (
+        ("pencil in 12 MP photo", photos),
+        ("the same shrunk to 300-600", shrunk),
+    ):
+        score, missing = accuracy(recognizer, pictures, truth[quarter])
         print(f"{name:<32} {len(pictures):>5} {score:>9.2%} {missing:>9}")
 
 

@@ -68,6 +68,12 @@ SMALL_DIGIT_SHARE = 0.2
 # finds no digit there: of 60 such pictures of sigma 0.2, 3 passed for a digit with 8, none
 # with 5.
 FALLBACK_MAX_MARKS = 5
+# A mark no thicker than this on average (its area over its length) is a sliver of a ruled
+# or squared line that the line search left, not handwriting or grain, and is not counted
+# against FALLBACK_MAX_MARKS. Counted, the slivers of squared paper (1.0 thick; a pencil
+# digit's mark, 8) made a pencil digit on a phone photo shrunk to 450 px no digit, and the
+# table's edge was read instead.
+SLIVER_THICKNESS = 1.5
 # Larger pictures are searched for the digit at this size: a digit 5% of a 12 MP frame's
 # height is still ~20 pixels tall there, and the search costs a few milliseconds.
 LOCATE_SIDE = 512
@@ -86,6 +92,15 @@ LOCATE_SEPARATION = 4.0
 # ... and darker than the paper by this share of the paper's brightness: pen and pencil
 # are; the faint printed ruling of a blank page, a fold or the grain are not.
 LOCATE_MIN_CONTRAST = 0.25
+# Where no mark inside the picture is that dark, pencil is looked for: marks at least this
+# dark where they are darkest, the strongest of them (not the table's edge or a ruled line)
+# setting the share of the peak, and believed only where the page shows few other marks
+# (FALLBACK_MAX_MARKS). Light pencil (graphite 0.5-0.65 on paper 0.8-0.97) stands out by
+# 0.21-0.24 in a 12 MP photo. 250 validation digits in pencil (graphite 0.35-0.65) in 12 MP
+# phone photos: 81.6 -> 85.2%, shrunk to 300-600 px 73.6 -> 86.4% (with SLIVER_THICKNESS).
+# Blank phone photos without a stray dot, squared ones included, give no more digits (30
+# each at 400 px, 1,000 px and 12 MP); without the marks limit 2 of 30 squared pages did.
+FAINT_LOCATE_MIN_CONTRAST = 0.15
 # The picture's rim, as a share of its longer side, where the search takes no mark for the
 # digit: the paper's median window is lopsided there, and the table's edge and the
 # paper's corners show up as ink.
@@ -169,6 +184,15 @@ RULE_BEYOND = 0.25
 RULE_NEAR_STROKES = 2.0
 # Ink and background must be told apart by more than the background's own noise.
 MIN_SEPARATION = 3.0
+# Fainter ink than MIN_CONTRAST is ink still when it stands out from the paper's grain far
+# more than anything on a blank page does: light pencil (grey 0.5-0.65 on paper 0.75-0.97,
+# the graphite broken by the paper's tooth), photographed, separates from the paper by 8-24
+# times the paper's spread, where blank photographed paper of 150-600 px separates its
+# lighting's leftovers by 7 at most (150 pages, contrast up to 0.06). 300 validation digits
+# in light pencil filling a photo / 4 times smaller than it: 96.0 / 85.7% -> 98.3 / 92.7%;
+# blank pages, blank phone photos and noise give no more digits than before.
+FAINT_MIN_CONTRAST = 0.04
+FAINT_SEPARATION = 10.0
 # Otsu on pure noise marks about half the picture; a digit never covers that much ...
 MAX_INK_FRACTION = 0.45
 # ... unless the picture is cut at the edges of a thick digit's ink: a felt pen's digit
@@ -516,11 +540,14 @@ def _cut_out_digit(
     if large_digit_box(small) is not None:
         return grey, None
     found = search_marks(grey, small)
+    if found is None or not found[0].any():  # nothing as dark as pen ink: pencil, maybe
+        found = search_marks(grey, small, faint=True)
+        max_marks = min(max_marks or FALLBACK_MAX_MARKS, FALLBACK_MAX_MARKS)
     if found is None:
         return None
     marks, factor = found
     pieces = _pieces(marks)
-    if max_marks is not None and len(pieces[1]) - 1 > max_marks:  # row 0: the paper
+    if max_marks is not None and _mark_count(pieces[1]) > max_marks:
         return None
     box = _digit_box(marks, pieces)
     if box is None:
@@ -535,6 +562,13 @@ def _cut_out_digit(
         crop = _resize(crop, shrink, cv2.INTER_AREA)
     digit = tuple(round(v * shrink) for v in (x - x0, y - y0, w, h))
     return _paint_over_lines(crop, digit), digit
+
+
+def _mark_count(stats: np.ndarray) -> int:
+    """How many of the marks (``stats`` as :func:`_pieces` gives them, row 0 the paper) are
+    handwriting or grain, not slivers of a ruled line (see SLIVER_THICKNESS)."""
+    marks = stats[1:]
+    return int(np.sum(marks[:, 4] > SLIVER_THICKNESS * np.maximum(marks[:, 2], marks[:, 3])))
 
 
 def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarray:
@@ -630,25 +664,51 @@ def _longest_run(line: np.ndarray) -> int:
 
 
 def search_marks(
-    grey: np.ndarray, small: np.ndarray | None = None
+    grey: np.ndarray, small: np.ndarray | None = None, faint: bool = False
 ) -> tuple[np.ndarray, float] | None:
     """The handwriting's marks in a small copy of a large picture, and that copy's scale.
 
     A 0/1 mask ``LOCATE_SIDE`` pixels on its longer side: strong marks, clear of the
     picture's rim, ruled lines removed, neither dots nor larger than a digit can be. None
     when nothing on the picture stands out as ink. ``small``: that copy, when the caller
-    has made it.
+    has made it. ``faint``: the marks of pencil, fainter than pen ink (see
+    FAINT_LOCATE_MIN_CONTRAST).
     """
     factor = LOCATE_SIDE / max(grey.shape)
     if small is None:
         small = _resize(grey, factor, cv2.INTER_AREA)
     ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
+    marks = _faint_marks(ink) if faint else _strong_marks(ink)
+    return None if marks is None else (marks, factor)
+
+
+def _strong_marks(ink: np.ndarray) -> np.ndarray | None:
+    """The marks of ``ink`` (:func:`_ink_response`) at least INK_SHARE_OF_PEAK as strong as
+    the strongest anywhere, as :func:`search_marks` gives them."""
     mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
-    if mask is None:
+    return None if mask is None else _marks_inside(_without_lines(mask))
+
+
+def _faint_marks(ink: np.ndarray) -> np.ndarray | None:
+    """The marks of faint ink: those at least INK_SHARE_OF_PEAK as strong as the strongest
+    mark that may be handwriting, which must stand out by FAINT_LOCATE_MIN_CONTRAST (the
+    table's edge and ruled lines, stronger than pencil, set no bar)."""
+    floor = 255 * FAINT_LOCATE_MIN_CONTRAST
+    candidates = _marks_inside(_without_lines((ink >= INK_SHARE_OF_PEAK * floor).astype(np.uint8)))
+    if not candidates.any():
         return None
+    peak = float(cv2.GaussianBlur(ink, (3, 3), 0)[candidates > 0].max())
+    if peak < floor:
+        return None
+    return _marks_inside(candidates & (ink > INK_SHARE_OF_PEAK * peak))
+
+
+def _without_lines(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (0/1, at LOCATE_SIDE) with its long straight marks (ruled lines) cleared, in
+    place."""
     lines = _draw(straight_marks(mask, LINE_SHARE * max(mask.shape)), mask.shape, LINE_WIDTH)
     mask[lines > 0] = 0
-    return _marks_inside(mask), factor
+    return mask
 
 
 def _ink_response(
@@ -986,7 +1046,9 @@ def _ink_mask(flat: np.ndarray, clean: bool = False) -> np.ndarray | None:
     ink_level = cv2.mean(flat, mask)[0]
     paper_level, paper_spread = (float(v) for v in np.ravel(cv2.meanStdDev(flat, mask=1 - mask)))
     contrast = ink_level - paper_level
-    if contrast < MIN_CONTRAST or contrast < MIN_SEPARATION * paper_spread:
+    clear = contrast >= MIN_CONTRAST and contrast >= MIN_SEPARATION * paper_spread
+    faint_but_clear = contrast >= FAINT_MIN_CONTRAST and contrast >= FAINT_SEPARATION * paper_spread
+    if not (clear or faint_but_clear):
         return None
     return mask
 

@@ -4,7 +4,8 @@ Used by the tests and by ``bench/realistic_accuracy.py`` to check the whole reco
 inputs it was not trained on:
 
 - :func:`photo_of_paper`: dark ink on unevenly lit paper, sensor noise, blur, JPEG, at a
-  random size and position (a phone photo or a scan);
+  random size and position (a phone photo or a scan); :func:`photo_in_pencil`: the same
+  in pencil, grey and broken up by the paper's grain;
 - :func:`phone_photo`: a 12 MP phone photo of a notebook page (ruled, squared or plain) with
   one small digit somewhere on it, the paper's edge and the table, shadow, noise, a stray dot;
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
@@ -136,29 +137,58 @@ def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     return _photographed(np.ascontiguousarray(alpha), height, rng)
 
 
+def photo_in_pencil(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` (28x28, ink bright) written in pencil, from a soft one
+    pressed hard to a hard one pressed lightly (graphite grey 0.35-0.65, where pen ink is
+    0.05-0.3), its strokes broken up by the paper's tooth; the digit 40-240 px tall on a
+    page 1.3-4 times its size, lit and photographed as :func:`photo_of_paper`."""
+    height = int(rng.integers(40, 240))
+    page = (int(height * rng.uniform(1.3, 4.0)), int(height * rng.uniform(1.3, 4.0)))
+    return _written_on_paper(digit, height, page, rng, pencil=True)
+
+
 def _written_on_paper(
-    digit: np.ndarray, height: int, page: tuple[int, int], rng: np.random.Generator
+    digit: np.ndarray,
+    height: int,
+    page: tuple[int, int],
+    rng: np.random.Generator,
+    pencil: bool = False,
 ) -> bytes:
-    """``digit`` (ink bright) ``height`` px tall somewhere on a page of ``page`` (h, w) px."""
+    """``digit`` (ink bright) ``height`` px tall somewhere on a page of ``page`` (h, w) px,
+    in pen or ``pencil``."""
     ink = _pen_ink(digit, height)
+    if pencil:
+        ink *= _paper_tooth(ink.shape, rng)
     page_h, page_w = page
     top = int(rng.integers(0, page_h - height + 1))
     left = int(rng.integers(0, page_w - height + 1))
     alpha = np.zeros((page_h, page_w), np.float32)
     alpha[top : top + height, left : left + height] = ink
-    return _photographed(alpha, height, rng)
+    return _photographed(alpha, height, rng, pencil)
 
 
-def _photographed(alpha: np.ndarray, height: int, rng: np.random.Generator) -> bytes:
-    """Ink coverage ``alpha`` (0..1) in dark ink on unevenly lit paper, photographed as a
-    JPEG; ``height``, the digit's size in pixels, sets the blur."""
+def _paper_tooth(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """How much of a pencil stroke the paper's grain takes, pixel by pixel: 0.35..1, 0.85 on
+    average (graphite only marks the grain's peaks)."""
+    grain = cv2.GaussianBlur(rng.uniform(0.0, 1.0, shape).astype(np.float32), (0, 0), 0.7)
+    return np.clip(0.35 + grain, 0.0, 1.0)
+
+
+def _photographed(
+    alpha: np.ndarray, height: int, rng: np.random.Generator, pencil: bool = False
+) -> bytes:
+    """Ink coverage ``alpha`` (0..1) in dark ink, or graphite if ``pencil``, on unevenly lit
+    paper, photographed as a JPEG; ``height``, the digit's size in pixels, sets the blur."""
     page_h, page_w = alpha.shape
     paper = rng.uniform(0.75, 0.97) * np.array(
         [1.0, rng.uniform(0.95, 1.0), rng.uniform(0.88, 1.0)]
     )
-    ink_colour = rng.choice([[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]) * rng.uniform(
-        0.5, 1.5
-    )
+    if pencil:
+        ink_colour = np.full(3, rng.uniform(0.35, 0.65))
+    else:
+        ink_colour = rng.choice(
+            [[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]
+        ) * rng.uniform(0.5, 1.5)
     light = _uneven_light((page_h, page_w), rng)
     photo = (paper * (1 - alpha[..., None]) + ink_colour * alpha[..., None]) * light[..., None]
     return developed(photo, rng, noise=0.04, blur=1.2 * height / 100, quality=40)
@@ -185,6 +215,7 @@ def phone_photo(
     paper: str | None = None,
     height: float | None = None,
     dot: bool | None = None,
+    pencil: bool = False,
 ) -> bytes:
     """A 12 MP JPEG phone photo of a page with ``digit`` (28x28, ink bright) written on it.
 
@@ -192,7 +223,7 @@ def phone_photo(
     is ``paper`` ("ruled", "squared" or "plain"; random by default), slightly turned, and
     sometimes shows its edge and the darker table; the lamp leaves a gradient and often a
     soft shadow; sensor noise, a stray dot of ink (``dot``; often, by default) and JPEG
-    finish it. Either orientation.
+    finish it. Either orientation. In pen, or in ``pencil`` as :func:`photo_in_pencil`.
     """
     shape = PHONE_FRAME if rng.random() < 0.5 else PHONE_FRAME[::-1]
     frame_h, frame_w = shape
@@ -208,7 +239,7 @@ def phone_photo(
         layers.append((lines * sheet, colour))
     digit_h = int(frame_h * (height if height is not None else rng.uniform(0.05, 0.30)))
     with_dot = rng.random() < 0.7 if dot is None else dot
-    layers += _ink_layers(digit, digit_h, shape, sheet, rng, with_dot)
+    layers += _ink_layers(digit, digit_h, shape, sheet, rng, with_dot, pencil)
     photo = np.empty((frame_h, frame_w, 3), np.float32)
     photo[:] = table.astype(np.float32)
     for alpha, colour in layers:
@@ -309,13 +340,18 @@ def _ink_layers(
     sheet: np.ndarray,
     rng: np.random.Generator,
     dot: bool,
+    pencil: bool = False,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The digit in pen ink at a random place on the sheet, and a stray dot of the same ink."""
+    """The digit in pen ink (or ``pencil``) at a random place on the sheet, and a stray dot
+    of the same ink."""
     frame_h, frame_w = shape
     ink = _pen_ink(digit, digit_h)
     colour = rng.choice([[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]) * rng.uniform(
         0.5, 1.3
     )
+    if pencil:
+        ink *= _paper_tooth(ink.shape, rng)
+        colour = np.full(3, rng.uniform(0.35, 0.65))
     alpha = np.zeros(shape, np.float32)
     margin = digit_h // 4
     for _ in range(50):  # a place whose corners all lie on the paper
