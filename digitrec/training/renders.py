@@ -32,6 +32,9 @@ from digitrec.training.strokes import canvas_rgba
 CANVAS = 280
 # A 12-megapixel phone camera's frame (4:3), the size most phone photos arrive in.
 PHONE_FRAME = (3024, 4032)
+# Pencil's grey on the 0..1 scale, from a soft pencil pressed hard to a hard one pressed
+# lightly (pen ink is 0.05-0.3).
+PENCIL_GREYS = (0.35, 0.65)
 
 
 def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
@@ -138,10 +141,9 @@ def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
 
 
 def photo_in_pencil(digit: np.ndarray, rng: np.random.Generator) -> bytes:
-    """A JPEG photo of ``digit`` (28x28, ink bright) written in pencil, from a soft one
-    pressed hard to a hard one pressed lightly (graphite grey 0.35-0.65, where pen ink is
-    0.05-0.3), its strokes broken up by the paper's tooth; the digit 40-240 px tall on a
-    page 1.3-4 times its size, lit and photographed as :func:`photo_of_paper`."""
+    """A JPEG photo of ``digit`` (28x28, ink bright) written in pencil (PENCIL_GREYS), its
+    strokes broken up by the paper's tooth; the digit 40-240 px tall on a page 1.3-4 times
+    its size, lit and photographed as :func:`photo_of_paper`."""
     height = int(rng.integers(40, 240))
     page = (int(height * rng.uniform(1.3, 4.0)), int(height * rng.uniform(1.3, 4.0)))
     return _written_on_paper(digit, height, page, rng, pencil=True)
@@ -184,7 +186,7 @@ def _photographed(
         [1.0, rng.uniform(0.95, 1.0), rng.uniform(0.88, 1.0)]
     )
     if pencil:
-        ink_colour = np.full(3, rng.uniform(0.35, 0.65))
+        ink_colour = np.full(3, rng.uniform(*PENCIL_GREYS))
     else:
         ink_colour = rng.choice(
             [[0.1, 0.1, 0.12], [0.12, 0.15, 0.45], [0.2, 0.2, 0.2]]
@@ -351,7 +353,7 @@ def _ink_layers(
     )
     if pencil:
         ink *= _paper_tooth(ink.shape, rng)
-        colour = np.full(3, rng.uniform(0.35, 0.65))
+        colour = np.full(3, rng.uniform(*PENCIL_GREYS))
     alpha = np.zeros(shape, np.float32)
     margin = digit_h // 4
     for _ in range(50):  # a place whose corners all lie on the paper
