@@ -1004,7 +1004,9 @@ def _grey_counts(grey: np.ndarray, pixels: int) -> np.ndarray:
     """How many of about ``pixels`` evenly spread pixels of ``grey`` (uint8) have each grey
     level (every pixel's own grain: a shrunk copy would smooth it away)."""
     step = max(1, int(np.sqrt(grey.size / pixels)))
-    return np.bincount(grey[::step, ::step].ravel(), minlength=256)
+    sample = np.ascontiguousarray(grey[::step, ::step])
+    # OpenCV's histogram: a quarter of np.bincount's time on a 300x300 picture, the same counts.
+    return cv2.calcHist([sample], [0], None, [256], [0, 256]).ravel().astype(np.int64)
 
 
 def _fit_plane(image: np.ndarray, where: np.ndarray) -> np.ndarray:
