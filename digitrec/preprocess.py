@@ -539,13 +539,13 @@ def _cut_out_digit(
     """
     if large_digit_box(small) is not None:
         return grey, None
-    found = search_marks(grey, small)
-    if found is None or not found[0].any():  # nothing as dark as pen ink: pencil, maybe
-        found = search_marks(grey, small, faint=True)
-        max_marks = min(max_marks or FALLBACK_MAX_MARKS, FALLBACK_MAX_MARKS)
-    if found is None:
+    factor = LOCATE_SIDE / max(grey.shape)
+    ink = _search_ink(small)
+    marks = _strong_marks(ink)
+    if marks is None or not marks.any():  # nothing as dark as pen ink: pencil, maybe
+        marks, max_marks = _faint_marks(ink), FALLBACK_MAX_MARKS
+    if marks is None:
         return None
-    marks, factor = found
     pieces = _pieces(marks)
     if max_marks is not None and _mark_count(pieces[1]) > max_marks:
         return None
@@ -664,27 +664,31 @@ def _longest_run(line: np.ndarray) -> int:
 
 
 def search_marks(
-    grey: np.ndarray, small: np.ndarray | None = None, faint: bool = False
+    grey: np.ndarray, small: np.ndarray | None = None
 ) -> tuple[np.ndarray, float] | None:
     """The handwriting's marks in a small copy of a large picture, and that copy's scale.
 
     A 0/1 mask ``LOCATE_SIDE`` pixels on its longer side: strong marks, clear of the
     picture's rim, ruled lines removed, neither dots nor larger than a digit can be. None
     when nothing on the picture stands out as ink. ``small``: that copy, when the caller
-    has made it. ``faint``: the marks of pencil, fainter than pen ink (see
-    FAINT_LOCATE_MIN_CONTRAST).
+    has made it.
     """
     factor = LOCATE_SIDE / max(grey.shape)
     if small is None:
         small = _resize(grey, factor, cv2.INTER_AREA)
-    ink, _ = _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)
-    marks = _faint_marks(ink) if faint else _strong_marks(ink)
+    marks = _strong_marks(_search_ink(small))
     return None if marks is None else (marks, factor)
+
+
+def _search_ink(small: np.ndarray) -> np.ndarray:
+    """How much each pixel of the search's copy stands out as ink from the paper round it,
+    relative to the paper's brightness (see :func:`_ink_response`)."""
+    return _ink_response(small, (max(small.shape) // LOCATE_WINDOW_SHARE) | 1, relative=True)[0]
 
 
 def _strong_marks(ink: np.ndarray) -> np.ndarray | None:
     """The marks of ``ink`` (:func:`_ink_response`) at least INK_SHARE_OF_PEAK as strong as
-    the strongest anywhere, as :func:`search_marks` gives them."""
+    the strongest anywhere (:func:`search_marks`)."""
     mask = _strong_ink(ink, INK_SHARE_OF_PEAK, LOCATE_MIN_CONTRAST)
     return None if mask is None else _marks_inside(_without_lines(mask))
 
