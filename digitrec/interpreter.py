@@ -1,4 +1,5 @@
-"""Run the exported CNN with the LiteRT interpreter: ~0.1 ms per digit, no TensorFlow import.
+"""Run the exported CNN with the LiteRT interpreter: ~0.5 ms per digit (the three-member
+ensemble), no TensorFlow import.
 
 ``model.predict`` costs ~65 ms of overhead per call and importing TensorFlow ~4 s; the
 interpreter avoids both, which is what makes live feedback in the app possible.
@@ -25,6 +26,11 @@ except ImportError:  # Windows has no LiteRT wheel; TensorFlow ships the same in
 # installed package carries them as digitrec/models/ (pyproject.toml maps one onto the other).
 MODEL_FILE = "digitrec_cnn.tflite"
 CARD_FILE = "model_card.json"
+# Digits per interpreter call: the activations of a few digits stay in the core's cache, where
+# 256 at a time spill out of it (0.47 against 0.64 ms a digit, measured). A digit's
+# probabilities do not depend on the others in its call (int8 activations are quantized per
+# digit), so the split changes no output.
+INVOKE_BATCH = 8
 
 
 def shipped_model() -> Path:
@@ -61,21 +67,30 @@ class DigitClassifier:
         self._lock = threading.Lock()
 
     def probabilities(self, digits: np.ndarray) -> np.ndarray:
-        """(N, 28, 28) uint8 -> (N, 10) float probabilities, in one interpreter call."""
+        """(N, 28, 28) uint8 -> (N, 10) float probabilities, INVOKE_BATCH digits per call."""
         digits = np.asarray(digits)
         if digits.ndim != 3 or digits.shape[1:] != (28, 28):
             raise ValueError(f"expected digits of shape (N, 28, 28), got {digits.shape}")
         if len(digits) == 0:
             return np.zeros((0, 10), np.float32)
-        batch = digits.astype(np.float32)[..., np.newaxis]
+        pixels = digits.astype(np.float32)[..., np.newaxis]
         with self._lock:
-            if len(batch) != self._batch:
-                self._interpreter.resize_tensor_input(self._input, batch.shape)
-                self._interpreter.allocate_tensors()
-                self._batch = len(batch)
-            self._interpreter.set_tensor(self._input, batch)
-            self._interpreter.invoke()
-            return self._interpreter.get_tensor(self._output).copy()
+            return np.concatenate(
+                [
+                    self._invoke(pixels[start : start + INVOKE_BATCH])
+                    for start in range(0, len(pixels), INVOKE_BATCH)
+                ]
+            )
+
+    def _invoke(self, batch: np.ndarray) -> np.ndarray:
+        """One interpreter call on (n, 28, 28, 1) float pixels; the caller holds the lock."""
+        if len(batch) != self._batch:
+            self._interpreter.resize_tensor_input(self._input, batch.shape)
+            self._interpreter.allocate_tensors()
+            self._batch = len(batch)
+        self._interpreter.set_tensor(self._input, batch)
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output).copy()
 
 
 @contextmanager

@@ -159,6 +159,18 @@ def test_recognize_many_matches_recognize_one_by_one(recognizer, mnist_digits):
             assert np.allclose(alone.probabilities, together.probabilities, atol=1e-5)
 
 
+def test_a_large_batch_is_read_as_each_digit_alone(recognizer, mnist_digits):
+    # The interpreter reads a large batch a few digits per call: no digit may be lost,
+    # reordered or read differently for the company it keeps.
+    images, _ = mnist_digits
+    digits = np.concatenate([images, images[::-1], images[:7]])  # not a multiple of a call
+    assert len(digits) % interpreter.INVOKE_BATCH != 0
+    together = recognizer.probabilities(digits)
+    alone = np.concatenate([recognizer.probabilities(digit[np.newaxis]) for digit in digits])
+    assert together.shape == (len(digits), 10)
+    np.testing.assert_array_equal(together, alone)
+
+
 def test_bad_input_raises_a_clear_error(recognizer):
     with pytest.raises(ImageError, match="not an image"):
         recognizer.recognize(b"definitely not a picture")
