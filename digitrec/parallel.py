@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 
+import cv2
 import numpy as np
 
 from digitrec.preprocess import PreparedDigit, prepare_digit
@@ -35,8 +36,16 @@ def imap_chunks(
     if workers <= 1 or len(chunks) <= 1:
         yield from map(function, chunks)
         return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(chunks))) as pool:
+    processes = min(workers, len(chunks))
+    with multiprocessing.get_context("spawn").Pool(processes, _one_opencv_thread) as pool:
         yield from pool.imap(function, chunks)
+
+
+def _one_opencv_thread() -> None:
+    """Each worker runs OpenCV on one thread: the workers already keep every core busy, and
+    OpenCV's own threads would only wait on each other (300x300 files: 2.6 ms of CPU a file
+    on two threads, 1.8 ms on one, for the same result)."""
+    cv2.setNumThreads(1)
 
 
 def map_chunks(
