@@ -18,6 +18,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from digitrec.pieces import pieces_with_stats
 from digitrec.rules import (
     ink_near_opposite_sides,
     straight_marks,
@@ -503,7 +504,7 @@ def flat_drawing(grey: np.ndarray, small: np.ndarray | None = None) -> FlatDrawi
     if strongest < 255 * MIN_CONTRAST:
         return None
     ink = (difference >= FLAT_INK * strongest).astype(np.uint8)
-    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, _, stats, _ = pieces_with_stats(ink)
     marks = stats[1:][np.maximum(stats[1:, 2], stats[1:, 3]) >= MIN_DIGIT_SHARE * max(ink.shape)]
     if len(marks) == 0:
         return None
@@ -578,7 +579,7 @@ def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarr
     outside the digit's box is the table beyond the paper's edge, a shadow's border or a
     neighbour's stroke: kept, it would join the digit as a bar beside or above it.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats, _ = pieces_with_stats(mask)
     height, width = mask.shape
     x, y, w, h = (stats[:, i] for i in range(4))
     rim = (x == 0) | (y == 0) | (x + w == width) | (y + h == height)
@@ -771,7 +772,7 @@ def _marks_inside(mask: np.ndarray) -> np.ndarray:
     edge, the paper's corner, a cut-off shadow: where the paper's median window is
     lopsided), nor dots and specks, nor marks larger than a digit can be (what is left of a
     grid whose lines are broken)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats, _ = pieces_with_stats(mask)
     height, width = mask.shape
     x, y, w, h = (stats[:, i] for i in range(4))
     edge = EDGE_SHARE * max(mask.shape)
@@ -1062,7 +1063,7 @@ def _ink_mask(flat: np.ndarray, clean: bool = False) -> np.ndarray | None:
 def _pieces(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 8-connected pieces of ink in ``mask``: their labels and stats, as OpenCV gives
     them (row 0 of the stats is the paper)."""
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    _, labels, stats, _ = pieces_with_stats(mask)
     return labels, stats
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from digitrec.pieces import pieces_with_stats
+
 # Breaks (pixels) bridged along a line: noise and JPEG leave small gaps in faint lines.
 LINE_GAP = 3
 # Distance resolution of the line search (pixels): two, so that a line slightly turned from
@@ -170,7 +172,7 @@ def without_frames(
     ``FRAME_SIDE_SHARE``); strokes written across a box's side keep their ink.
     ``components``: the mask's 8-connected labels and stats, when the caller has them."""
     if components is None:
-        _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        _, labels, stats, _ = pieces_with_stats(mask)
     else:
         labels, stats = components
     cleaned = mask

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from digitrec.pieces import pieces_with_stats
 from digitrec.preprocess import (
     flat_drawing,
     ink_mask,
@@ -464,7 +465,7 @@ def _digit_sized(stats: np.ndarray, marks: np.ndarray, height: float) -> int:
 
 def _components(mask: np.ndarray):
     """Connected marks: labels, stats, the labels that are not edge rules, a digit's height."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    count, labels, stats, _ = pieces_with_stats(mask)
     marks = np.flatnonzero(~_edge_rules(stats, mask.shape))
     marks = marks[marks > 0]
     if len(marks) == 0:
@@ -620,7 +621,7 @@ def _drawn_line(grey: np.ndarray, small: np.ndarray):
 
 def _number_box(marks: np.ndarray) -> tuple[float, float, float, float, float] | None:
     """The row of marks around the tallest one: (x, y, w, h, a digit's height)."""
-    count, _, stats, _ = cv2.connectedComponentsWithStats(marks, connectivity=8)
+    count, _, stats, _ = pieces_with_stats(marks)
     if count <= 1:
         return None
     stats = stats[1:]
