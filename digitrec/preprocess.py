@@ -996,7 +996,7 @@ def _background(small: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def _split_evenly(image: np.ndarray) -> bool:
     """Does Otsu's threshold split ``image`` into two parts, each at least EVEN_SPLIT of it?"""
-    bright = float(np.mean(image > _otsu(image)))
+    bright = _share(image > _otsu(image))
     return min(bright, 1.0 - bright) >= EVEN_SPLIT
 
 
@@ -1070,7 +1070,7 @@ def _ink_mask(flat: np.ndarray, clean: bool = False) -> np.ndarray | None:
     edges of a thick digit: see CLEAN_MAX_INK_FRACTION)."""
     threshold = _otsu(flat)
     mask = flat > threshold
-    share = float(mask.mean())
+    share = _share(mask)
     cap = CLEAN_MAX_INK_FRACTION if clean else MAX_INK_FRACTION
     if clean and max(flat.shape) >= CROPPED_STROKE_ASPECT * min(flat.shape):
         cap = STROKE_CROP_MAX_INK_FRACTION
@@ -1201,7 +1201,7 @@ def _normalise_stroke_width(crop: np.ndarray) -> np.ndarray:
         return crop
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
     if width < low:
-        return cv2.dilate(np.pad(crop, radius), kernel)
+        return cv2.dilate(_padded(crop, radius), kernel)
     thinner = cv2.erode(crop, kernel)
     # Never erase the digit: a stroke thinner than the kernel somewhere would vanish.
     return thinner if thinner.sum() > 0.25 * crop.sum() else crop
@@ -1215,8 +1215,18 @@ def stroke_width(ink: np.ndarray) -> float:
     """
     if not ink.any():
         return 0.0
-    distance = cv2.distanceTransform(np.pad(ink.astype(np.uint8), 1), cv2.DIST_L2, 3)
+    distance = cv2.distanceTransform(_padded(ink.astype(np.uint8, copy=False), 1), cv2.DIST_L2, 3)
     return 4.0 * float(distance[1:-1, 1:-1][ink > 0].mean())
+
+
+def _share(mask: np.ndarray) -> float:
+    """The share of ``mask``'s pixels that are set: ``mask.mean()``, without its float copy."""
+    return np.count_nonzero(mask) / mask.size
+
+
+def _padded(image: np.ndarray, border: int) -> np.ndarray:
+    """``np.pad(image, border)`` (zeros all round) by OpenCV, at a fifth of the time."""
+    return cv2.copyMakeBorder(image, border, border, border, border, cv2.BORDER_CONSTANT, value=0)
 
 
 def _centre_by_mass(digit: np.ndarray) -> np.ndarray:
