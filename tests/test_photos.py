@@ -51,6 +51,14 @@ def test_blank_ruled_page_gives_no_digit(recognizer):
         assert recognizer.recognize(photo).digit is None
 
 
+def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
+    # Blank pages with a dot of ink on them: the dot, alone, was read as a digit ("0").
+    blank = np.zeros((28, 28), np.uint8)
+    for seed in (0, 5, 10):
+        photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=True)
+        assert recognizer.recognize(photo).digit is None
+
+
 def test_small_images_take_the_direct_path_unchanged():
     # A 280x280 canvas digit and the same digit at MNIST size go through the pipeline as
     # they always did: the search for a digit in a large picture does not touch them.
