@@ -64,6 +64,14 @@ DIRECT_MAX_SIDE = 600
 # canvas's edge changed a little, and the same 98.24% are read).
 SEARCH_MIN_SIDE = WORK_MIN_SIDE
 SMALL_DIGIT_SHARE = 0.2
+# Where neither the whole picture reads a digit nor the search finds one, ink along a side
+# of the picture over this share of its length is the table beyond the paper's edge or a
+# ruled line, not a digit: blank phone photos shrunk to 400 px were read as a "1" or a "7"
+# in 13 of 30 (the strip, 5-25 px deep at the working size, against the rim). A digit cut
+# at its ink spans its picture too, but fills it across: a strip is at most RIM_STRIP_DEPTH
+# of the picture deep (blank pages 8 of 30 -> 0, where a "1" cut at its ink was lost).
+RIM_STRIP_SPAN = 0.9
+RIM_STRIP_DEPTH = 0.25
 # Searched so, a photo of one digit shows a few marks (at most 3 in 300 phone photos, 2 in
 # 200 small digits on 300-600 px pages); grain shows more (Gaussian noise of sigma 0.1-0.2
 # alone on a 280 px picture: mostly dozens to hundreds). Past this many marks the search
@@ -308,7 +316,26 @@ def prepare_digit(grey: np.ndarray) -> PreparedDigit | None:
         searched = _searched(grey, FALLBACK_MAX_MARKS, read_whole)
         if searched is not None:
             return searched
+        if found is not None and _strip_along_the_rim(found.mask):
+            return None  # the table beyond the paper's edge, or a ruled line: no digit
     return None if found is None else _as_mnist(found)
+
+
+def _strip_along_the_rim(mask: np.ndarray) -> bool:
+    """Does the ink of ``mask`` lie in a strip along a side of the picture, touching it,
+    over RIM_STRIP_SPAN of its length and at most RIM_STRIP_DEPTH of the picture deep (the
+    table beyond the paper's edge, a ruled line)?"""
+    x, y, w, h = cv2.boundingRect(mask)
+    height, width = mask.shape
+    along_top_or_bottom = (
+        (y == 0 or y + h == height)
+        and w >= RIM_STRIP_SPAN * width
+        and h <= RIM_STRIP_DEPTH * height
+    )
+    along_left_or_right = (
+        (x == 0 or x + w == width) and h >= RIM_STRIP_SPAN * height and w <= RIM_STRIP_DEPTH * width
+    )
+    return along_top_or_bottom or along_left_or_right
 
 
 def _searched(

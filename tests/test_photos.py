@@ -59,6 +59,18 @@ def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
         assert recognizer.recognize(photo).digit is None
 
 
+def test_the_table_at_the_edge_of_a_blank_page_shrunk_to_400_px_is_no_digit(recognizer):
+    # The strip of table beyond the paper's edge, against the picture's rim, was read as a
+    # "7" (along the top or bottom) or a "1" (along a side).
+    blank = np.zeros((28, 28), np.uint8)
+    for seed in (0, 10, 20):
+        grey = load_grey(renders.phone_photo(blank, np.random.default_rng(seed), dot=False))
+        small = cv2.resize(
+            grey, (400, 400 * grey.shape[0] // grey.shape[1]), interpolation=cv2.INTER_AREA
+        )
+        assert recognizer.recognize(small).digit is None
+
+
 def test_small_images_take_the_direct_path_unchanged():
     # A 280x280 canvas digit and the same digit at MNIST size go through the pipeline as
     # they always did: the search for a digit in a large picture does not touch them.
