@@ -584,6 +584,8 @@ def _cut_out_digit(
         return grey, None
     factor = LOCATE_SIDE / max(grey.shape)
     ink = _search_ink(small)
+    # Dots are left out before asking whether any pen ink was found: a dot alone is none,
+    # and the page may hold a pencil digit.
     marks = _without_dots(_strong_marks(ink))
     if marks is None or not marks.any():  # nothing as dark as pen ink: pencil, maybe
         marks, max_marks = _without_dots(_faint_marks(ink)), FALLBACK_MAX_MARKS

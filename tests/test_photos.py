@@ -65,10 +65,7 @@ def test_the_table_at_the_edge_of_a_blank_page_shrunk_to_400_px_is_no_digit(reco
     blank = np.zeros((28, 28), np.uint8)
     for seed in (0, 10, 20):
         grey = load_grey(renders.phone_photo(blank, np.random.default_rng(seed), dot=False))
-        small = cv2.resize(
-            grey, (400, 400 * grey.shape[0] // grey.shape[1]), interpolation=cv2.INTER_AREA
-        )
-        assert recognizer.recognize(small).digit is None
+        assert recognizer.recognize(_shrunk_to_width(grey, 400)).digit is None
 
 
 def test_small_images_take_the_direct_path_unchanged():
@@ -332,9 +329,11 @@ def test_a_blank_squared_page_gives_no_digit_where_pencil_is_looked_for(recogniz
     blank = np.zeros((28, 28), np.uint8)
     for seed in (16, 18):
         photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
-        grey = load_grey(photo)
-        shrunk = cv2.resize(
-            grey, (1000, 1000 * grey.shape[0] // grey.shape[1]), interpolation=cv2.INTER_AREA
-        )
-        for picture in (photo, shrunk):
+        for picture in (photo, _shrunk_to_width(load_grey(photo), 1000)):
             assert recognizer.recognize(picture).digit is None
+
+
+def _shrunk_to_width(grey: np.ndarray, width: int) -> np.ndarray:
+    """``grey`` shrunk to ``width`` pixels wide, as a messenger or a thumbnail shrinks it."""
+    height = width * grey.shape[0] // grey.shape[1]
+    return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
