@@ -133,6 +133,20 @@ def test_a_thick_one_that_is_half_its_black_and_white_scan_is_read(recognizer, p
     assert result.digit == 1
 
 
+@pytest.mark.parametrize(("lean", "pen"), [(2, 5), (2, 9), (3, 7)])
+def test_a_one_stretched_into_a_block_of_its_scan_is_read(recognizer, lean, pen):
+    """Semeion stretches each digit's box to its 16x16 square, so an upright 1 comes out a
+    block of ink with ragged sides; the model learnt such 1s from stretched training digits
+    (the model before read these three as 0)."""
+    one = np.zeros((90, 30), np.uint8)
+    cv2.line(one, (15 + lean, 3), (15 - lean, 86), 255, pen)
+    x, y, w, h = cv2.boundingRect(one)
+    square = cv2.resize(one[y : y + h, x : x + w], (16, 16), interpolation=cv2.INTER_AREA)
+    scan = np.where(square > 127, 0, 255).astype(np.uint8)
+    assert np.mean(scan == 0) > 0.6  # more ink than paper
+    assert recognizer.recognize(scan).digit == 1
+
+
 @pytest.mark.parametrize(
     "blank",
     [

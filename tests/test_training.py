@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -30,17 +31,44 @@ def test_augmentations_keep_a_digit(mnist_digits):
     from digitrec.preprocess import to_mnist
 
     images, labels = mnist_digits
+    images, labels = np.tile(images, (5, 1, 1)), np.tile(labels, 5)
     rng = np.random.default_rng(0)
     outputs = [
         to_mnist(augment.augment(image, int(label), rng)) for image, label in zip(images, labels)
     ]
-    assert sum(out is not None for out in outputs) >= len(outputs) - 2
+    # The pictures lost are those a strong noise turned to scattered grain (13-14% of 600
+    # draws), which the training pools drop.
+    assert sum(out is not None for out in outputs) >= 0.8 * len(outputs)
     changed = [
         np.abs(out.astype(int) - image).mean()
         for out, image in zip(outputs, images)
         if out is not None
     ]
     assert np.mean(changed) > 5  # the variants really differ from the originals
+
+
+def test_stretching_fills_the_square_and_leaves_only_a_one_a_block(mnist_digits):
+    """A digit stretched into a coarse scan fills it both ways; part of the way, its box comes
+    nearer a square; a block of ink comes out only for a 1."""
+    images, labels = mnist_digits
+    coarse = partial = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        for image, label in zip(images, labels):
+            x, y, w, h = cv2.boundingRect((image > 0).astype(np.uint8))
+            out = augment.stretch_to_square(image, int(label), rng)
+            ink = (out > 0).astype(np.uint8)
+            if out.shape != image.shape:  # the coarse scan
+                coarse += 1
+                assert out.shape[0] == out.shape[1] and 12 <= out.shape[0] <= 32
+                assert cv2.boundingRect(ink) == (0, 0, *out.shape)
+                if label != 1:
+                    assert ink.mean() <= augment.BLOCK_SHARE
+            else:
+                partial += 1
+                _, _, new_w, new_h = cv2.boundingRect(ink)
+                assert abs(np.log(new_w / new_h)) <= abs(np.log(w / h)) + 0.1
+    assert coarse > 200 and partial > 200
 
 
 def test_font_digits_render_from_the_shipped_fonts():

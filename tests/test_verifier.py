@@ -35,7 +35,10 @@ def test_whole_digits_score_above_merged_pairs_and_pieces(recognizer, digits, to
     probabilities = recognizer.probabilities(np.stack([c.processed for c in found.candidates]))
     probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
     scores = DigitVerifier.load().wholeness(found.candidates, probabilities)
-    assert scores[labels == 1].min() > 0 > scores[labels == 0].max()
+    # Every whole digit above every merged pair or piece; most of those below even odds (a
+    # digit carrying a sliver of its neighbour may score above them, but not above the digit).
+    assert scores[labels == 1].min() > scores[labels == 0].max()
+    assert np.mean(scores[labels == 0] < 0) >= 0.9
 
 
 @pytest.mark.parametrize("seed, label", [(2, "8212"), (42, "0764")])

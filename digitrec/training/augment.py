@@ -33,9 +33,54 @@ def augment(digit: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarr
     # Room around the digit for a slash or a flag that reaches past MNIST's 20x20 box.
     image = cv2.copyMakeBorder(image, 14, 14, 14, 14, cv2.BORDER_CONSTANT, value=0)
     image = vary_like_handwriting(add_style(image, label, rng), rng, 0.35, 0.55)
+    if rng.random() < STRETCH_RATE.get(label, STRETCH_RATE_OTHERS):
+        image = stretch_to_square(image, label, rng)
     if rng.random() < 0.25:
         image = add_noise(cv2.resize(image, (28, 28), interpolation=cv2.INTER_AREA), rng)
     return image
+
+
+# Share of augmented digits whose ink's box is stretched to a square, as older digit sets
+# (Semeion's 16x16 scans) and some form readers keep their cut-outs: an upright 1 so stretched
+# is a block of ink, which a model that never saw one read as anything (61.6% of the 1s of
+# 2,000 validation digits, where the other digits read 96.5-99.5%). At 8% for every digit
+# the finished model read 68.7% of those 1s; the 1s are stretched more often.
+STRETCH_RATE = {1: 0.3}
+STRETCH_RATE_OTHERS = 0.08
+# A stretched scan more inked than this is a block of ink (see stretch_to_square).
+BLOCK_SHARE = 0.6
+
+
+def stretch_to_square(image: np.ndarray, label: int, rng: np.random.Generator) -> np.ndarray:
+    """``image`` with its ink's box stretched toward a square: half the time all the way
+    into a coarse black-and-white scan of 12-32 px that the ink fills, as Semeion keeps its
+    digits; else part of the way (at least half), kept at the centre of ``image``.
+
+    Only a 1 may come out a block of ink: another digit whose scan is mostly ink has lost
+    its loops and gaps to a thick pen (it is stretched part of the way instead)."""
+    x, y, w, h = cv2.boundingRect((image > 0).astype(np.uint8))
+    if w == 0 or h == 0:
+        return image
+    crop = image[y : y + h, x : x + w]
+    if rng.random() < 0.5:
+        side = int(rng.integers(12, 33))
+        scan = cv2.resize(crop, (side, side), interpolation=cv2.INTER_AREA)
+        scan = np.where(scan > rng.uniform(90, 165), 255, 0).astype(np.uint8)
+        left, top, width, height = cv2.boundingRect(scan)  # a faint end lost: fill again
+        if width and height:
+            inked = scan[top : top + height, left : left + width]
+            scan = cv2.resize(inked, (side, side), interpolation=cv2.INTER_NEAREST)
+            if label == 1 or np.count_nonzero(scan) <= BLOCK_SHARE * scan.size:
+                return scan
+    side = max(w, h)
+    share = rng.uniform(0.5, 1.0)
+    size = (round(w + (side - w) * share), round(h + (side - h) * share))
+    out = np.zeros_like(image)
+    top, left = (image.shape[0] - size[1]) // 2, (image.shape[1] - size[0]) // 2
+    out[top : top + size[1], left : left + size[0]] = cv2.resize(
+        crop, size, interpolation=cv2.INTER_LINEAR
+    )
+    return out
 
 
 def vary_like_handwriting(
