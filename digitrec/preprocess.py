@@ -254,6 +254,8 @@ SCATTERED_INK_SHARE = 0.5
 # percentile 2.9-6.0, median 3.7): also thinning MNIST's thicker half read realistic inputs
 # 0.2% better at the same MNIST accuracy (docs/accuracy-experiments.md).
 STROKE_RANGE = (1.8, 3.6)
+# For a stroke of width w the distance to its edge averages w / 4 over its pixels.
+WIDTH_PER_DISTANCE = 4.0
 
 
 @dataclass(frozen=True)
@@ -615,10 +617,10 @@ def _without_dots(marks: np.ndarray | None) -> np.ndarray | None:
         return marks
     count, labels, stats, _ = pieces_with_stats(marks)
     distance = cv2.distanceTransform(marks, cv2.DIST_L2, 3)
-    # Each mark's stroke width as stroke_width measures it: four times its mean distance to
-    # the paper (the marks lie clear of the picture's rim).
+    # Each mark's stroke width as stroke_width measures it (the marks lie clear of the
+    # picture's rim, so no padding is needed).
     total = np.bincount(labels.ravel(), weights=distance.ravel(), minlength=count)
-    stroke = 4.0 * total / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
+    stroke = WIDTH_PER_DISTANCE * total / np.maximum(stats[:, cv2.CC_STAT_AREA], 1)
     width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     extent = np.maximum(width, height)
     round_marks = np.minimum(width, height) >= DOT_ASPECT * extent
@@ -1268,13 +1270,13 @@ def _normalise_stroke_width(crop: np.ndarray) -> np.ndarray:
 def stroke_width(ink: np.ndarray) -> float:
     """The mean width, in pixels, of the strokes in the 0/1 mask ``ink`` (0 without ink).
 
-    For a stroke of width w the distance to its edge averages w / 4 over its pixels; the
-    mask is padded so that ink touching the border has an edge there too.
+    Four times the mean distance to the edge (WIDTH_PER_DISTANCE); the mask is padded so
+    that ink touching the border has an edge there too.
     """
     if not ink.any():
         return 0.0
     distance = cv2.distanceTransform(_padded(ink.astype(np.uint8, copy=False), 1), cv2.DIST_L2, 3)
-    return 4.0 * float(distance[1:-1, 1:-1][ink > 0].mean())
+    return WIDTH_PER_DISTANCE * float(distance[1:-1, 1:-1][ink > 0].mean())
 
 
 def _share(mask: np.ndarray) -> float:

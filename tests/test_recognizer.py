@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from digitrec import ImageError, Recognizer, interpreter
+from digitrec.imageio import load_grey
 from digitrec.preprocess import prepare_digit, to_mnist
 from digitrec.training import renders
 from digitrec.training.noise import add_gaussian_noise, noise_seed
@@ -140,10 +141,8 @@ def test_a_one_stretched_into_a_block_of_its_scan_is_read(recognizer, lean, pen)
     (the model before read these three as 0)."""
     one = np.zeros((90, 30), np.uint8)
     cv2.line(one, (15 + lean, 3), (15 - lean, 86), 255, pen)
-    x, y, w, h = cv2.boundingRect(one)
-    square = cv2.resize(one[y : y + h, x : x + w], (16, 16), interpolation=cv2.INTER_AREA)
-    scan = np.where(square > 127, 0, 255).astype(np.uint8)
-    assert np.mean(scan == 0) > 0.6  # more ink than paper
+    scan = renders.stretched_black_and_white_scan(one)
+    assert np.mean(load_grey(scan) == 0) > 0.6  # more ink than paper
     assert recognizer.recognize(scan).digit == 1
 
 

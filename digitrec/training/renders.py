@@ -95,7 +95,7 @@ def small_scan_filled(digit: np.ndarray, rng: np.random.Generator) -> bytes:
 
 
 def stretched_black_and_white_scan(digit: np.ndarray) -> bytes:
-    """A 16x16 black-and-white scan that ``digit`` (28x28, ink bright) fills both ways, its
+    """A 16x16 black-and-white scan that ``digit`` (any size, ink bright) fills both ways, its
     ink's box stretched to the square, black ink on white, PNG: as Semeion keeps its digits."""
     x, y, w, h = cv2.boundingRect((digit > 0).astype(np.uint8))
     square = cv2.resize(digit[y : y + h, x : x + w], (16, 16), interpolation=cv2.INTER_AREA)
