@@ -82,8 +82,19 @@ FALLBACK_MAX_MARKS = 5
 # or squared line that the line search left, not handwriting or grain, and is not counted
 # against FALLBACK_MAX_MARKS. Counted, the slivers of squared paper (1.0 thick; a pencil
 # digit's mark, 8) made a pencil digit on a phone photo shrunk to 450 px no digit, and the
-# table's edge was read instead.
+# table's edge was read instead. Nor do slivers seed or join the digit's cluster where other
+# marks are found: a ruling as dark as the pencil leaves slivers all over the page, which
+# chained the cluster across it, so that the whole photo was read and the table's edge
+# taken for a "1" (240 pencil digits in 12 MP phone photos: 88.3 -> 90.0%; 160 in pen:
+# 100% before and after).
 SLIVER_THICKNESS = 1.5
+# Where the search of a large photo finds only slivers, or more marks than
+# FALLBACK_MAX_MARKS, it looks again with the ink opened by this kernel: a ruling as dark as
+# pencil is a pixel wide at the search's size, a digit's strokes (a tenth of its height) are
+# wider. Pencil digits a quarter of a 12 MP frame tall on squared paper: 21 -> 28 of 30 read
+# (the mesh had been taken for the digit, or the table's edge read instead); 240 pencil
+# digits in 12 MP photos 90.0 -> 92.9%; 160 in pen, and what blank pages give, unchanged.
+THIN_LINE_KERNEL = np.ones((2, 2), np.uint8)
 # A mark about as wide as it is tall (DOT_ASPECT) whose strokes are most of its extent
 # (DOT_STROKE_SHARE: the width its strokes measure, see stroke_width, over its longer side)
 # is a dot of ink or a blot, not handwriting: the search leaves it out. At the search's
@@ -359,8 +370,18 @@ def _searched(
         return None
     crop, box = cut
     if box is None:
-        return _digit_to_mnist(grey) if read_whole is None else read_whole()
+        return _read_whole_picture(grey) if read_whole is None else read_whole()
     return _digit_to_mnist(crop, box)
+
+
+def _read_whole_picture(grey: np.ndarray) -> PreparedDigit | None:
+    """The digit of a large picture that the search says fills it, read whole; None where
+    what is found there is a strip along its rim (the table beyond the paper's edge, which
+    the search leaves out but reading the whole picture does not)."""
+    found = _digit_mask(grey)
+    if found is None or _strip_along_the_rim(found.mask):
+        return None
+    return _as_mnist(found)
 
 
 def _read_whole(found: _DigitMask) -> bool:
@@ -585,11 +606,18 @@ def _cut_out_digit(
         return grey, None
     factor = LOCATE_SIDE / max(grey.shape)
     ink = _search_ink(small)
-    # Dots are left out before asking whether any pen ink was found: a dot alone is none,
-    # and the page may hold a pencil digit.
-    marks = _without_dots(_strong_marks(ink))
-    if marks is None or not marks.any():  # nothing as dark as pen ink: pencil, maybe
-        marks, max_marks = _without_dots(_faint_marks(ink)), FALLBACK_MAX_MARKS
+    marks, limit = _marks_in(ink, max_marks)
+    if max_marks is None and marks is not None and marks.any() and not _few_marks(marks):
+        # Slivers or a mesh of a ruling as dark as the digit (pencil on squared paper): the
+        # ruling is thinner than the digit's strokes at this size, and an opening clears it.
+        # Not where marks are limited (a picture of the direct size, whose grain the opening
+        # would thin out to a few blobs).
+        thick_marks, thick_limit = _marks_in(
+            cv2.morphologyEx(ink, cv2.MORPH_OPEN, THIN_LINE_KERNEL), max_marks
+        )
+        if _few_marks(thick_marks):
+            marks, limit = thick_marks, thick_limit
+    max_marks = limit
     if marks is None:
         return None
     pieces = _pieces(marks)
@@ -608,6 +636,24 @@ def _cut_out_digit(
         crop = _resize(crop, shrink, cv2.INTER_AREA)
     digit = tuple(round(v * shrink) for v in (x - x0, y - y0, w, h))
     return _paint_over_lines(crop, digit), digit
+
+
+def _marks_in(ink: np.ndarray, max_marks: int | None) -> tuple[np.ndarray | None, int | None]:
+    """The marks of the search's ``ink`` (:func:`_search_ink`) that may be the digit, dots
+    left out: as dark as pen ink, else faint ones (pencil), which are believed only with at
+    most FALLBACK_MAX_MARKS marks on the page; and that limit (``max_marks``, the caller's,
+    for pen ink)."""
+    # Dots are left out before asking whether any pen ink was found: a dot alone is none,
+    # and the page may hold a pencil digit.
+    marks = _without_dots(_strong_marks(ink))
+    if marks is None or not marks.any():  # nothing as dark as pen ink: pencil, maybe
+        return _without_dots(_faint_marks(ink)), FALLBACK_MAX_MARKS
+    return marks, max_marks
+
+
+def _few_marks(marks: np.ndarray | None) -> bool:
+    """Do ``marks`` hold one to FALLBACK_MAX_MARKS marks that are not slivers of a ruling?"""
+    return marks is not None and 0 < _mark_count(_pieces(marks)[1]) <= FALLBACK_MAX_MARKS
 
 
 def _without_dots(marks: np.ndarray | None) -> np.ndarray | None:
@@ -633,8 +679,15 @@ def _without_dots(marks: np.ndarray | None) -> np.ndarray | None:
 def _mark_count(stats: np.ndarray) -> int:
     """How many of the marks (``stats`` as :func:`_pieces` gives them, row 0 the paper) are
     handwriting or grain, not slivers of a ruled line (see SLIVER_THICKNESS)."""
-    marks = stats[1:]
-    return int(np.sum(marks[:, 4] > SLIVER_THICKNESS * np.maximum(marks[:, 2], marks[:, 3])))
+    return int(np.count_nonzero(~_slivers(stats)[1:]))
+
+
+def _slivers(stats: np.ndarray) -> np.ndarray:
+    """Which of the marks (``stats`` as :func:`_pieces` gives them; row 0, the paper, is
+    none) are slivers of a ruled or squared line: no thicker than SLIVER_THICKNESS."""
+    slivers = stats[:, 4] <= SLIVER_THICKNESS * np.maximum(stats[:, 2], stats[:, 3])
+    slivers[0] = False
+    return slivers
 
 
 def _off_the_rim(mask: np.ndarray, digit: tuple[int, int, int, int]) -> np.ndarray:
@@ -855,7 +908,15 @@ def _digit_box(
     (``pieces``: the marks' :func:`_pieces`, when the caller has them)."""
     if not marks.any():
         return None
-    digit = _keep_digit_components(marks, pieces)
+    labels, stats = _pieces(marks) if pieces is None else pieces
+    slivers = _slivers(stats)
+    if slivers.any() and not slivers[1:].all():
+        # Slivers of a ruling neither seed the digit nor join it (see SLIVER_THICKNESS).
+        keep = ~slivers
+        keep[0] = False
+        marks = keep.astype(np.uint8)[labels]
+        labels, stats = _pieces(marks)
+    digit = _keep_digit_components(marks, (labels, stats))
     return None if digit is None else cv2.boundingRect(digit)
 
 

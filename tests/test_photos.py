@@ -323,6 +323,31 @@ def test_a_pencil_digit_in_a_shrunk_phone_photo_is_read_not_the_table(
     assert result.digit == labels[index] and result.confidence > 0.6
 
 
+@pytest.mark.parametrize("index", [2, 18])
+def test_a_pencil_digit_on_a_page_ruled_as_dark_as_the_pencil_is_read(
+    recognizer, mnist_test, index
+):
+    # A 1 and a 3 in 12 MP photos: the ruling left slivers all over the page, which chained
+    # the search's cluster of marks across it, and the whole photo was read: no digit.
+    images, labels = mnist_test
+    rng = np.random.default_rng(index)
+    photo = renders.phone_photo(images[index], rng, "ruled", 0.12, dot=False, pencil=True)
+    result = recognizer.recognize(photo)
+    assert result.digit == labels[index] and result.confidence > 0.6
+
+
+@pytest.mark.parametrize("index", [57, 58, 62, 64])
+def test_a_large_pencil_digit_on_squared_paper_is_read_not_the_mesh(recognizer, mnist_test, index):
+    # A 1, two 9s and a 7 a quarter of a 12 MP frame tall: the squares, as dark as the
+    # pencil, were found as a mesh of marks over the page, and the whole photo was read (a
+    # sheet's edge as a 7, a 2 or a 1).
+    images, labels = mnist_test
+    rng = np.random.default_rng(index)
+    photo = renders.phone_photo(images[index], rng, "squared", 0.25, dot=False, pencil=True)
+    result = recognizer.recognize(photo)
+    assert result.digit == labels[index] and result.confidence > 0.6
+
+
 def test_a_blank_squared_page_gives_no_digit_where_pencil_is_looked_for(recognizer):
     # Two blank pages whose squares' slivers, left by the line search, passed for pencil
     # marks until the search for pencil believed only a page with few marks.
