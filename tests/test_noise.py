@@ -176,6 +176,18 @@ def test_blur_and_specks_leave_a_digit_readable(mnist_digits, recognizer):
         assert np.mean(np.array(digits) == labels) >= 0.8
 
 
+@pytest.mark.parametrize("index", [15, 126, 268, 311])
+def test_a_blurred_light_digit_on_a_dark_ground_is_read_the_right_way_round(
+    mnist_test, recognizer, index
+):
+    # A 5, a 0, an 8 and a 0 blurred by 2 px spread over half their picture, whose black
+    # ground is then no longer flat: the ground was taken for the ink (a 5 read 3, the 8
+    # no digit at all).
+    images, labels = mnist_test
+    result = recognizer.recognize(gaussian_blur(images[index], 2.0))
+    assert result.digit == labels[index] and result.confidence > 0.9
+
+
 def test_study_strengths_are_three_increasing_levels():
     for levels in (SALT_PEPPER_AMOUNTS, BLUR_SIGMAS):
         assert len(levels) == 3 and list(levels) == sorted(set(levels)) and levels[0] > 0
