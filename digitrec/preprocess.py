@@ -622,7 +622,10 @@ def _cut_out_digit(
     factor = LOCATE_SIDE / max(grey.shape)
     ink = _search_ink(small)
     marks, limit = _marks_in(ink, max_marks)
-    if max_marks is None and marks is not None and marks.any() and not _few_marks(marks):
+    if marks is None:
+        return None
+    pieces = _pieces(marks)
+    if max_marks is None and len(pieces[1]) > 1 and not _few_marks(pieces[1]):
         # Slivers or a mesh of a ruling as dark as the digit (pencil on squared paper): the
         # ruling is thinner than the digit's strokes at this size, and an opening clears it.
         # Not where marks are limited (a picture of the direct size, whose grain the opening
@@ -630,13 +633,12 @@ def _cut_out_digit(
         thick_marks, thick_limit = _marks_in(
             cv2.morphologyEx(ink, cv2.MORPH_OPEN, THIN_LINE_KERNEL), max_marks
         )
-        if _few_marks(thick_marks):
-            marks, limit = thick_marks, thick_limit
+        if thick_marks is not None:
+            thick_pieces = _pieces(thick_marks)
+            if _few_marks(thick_pieces[1]):
+                marks, pieces, limit = thick_marks, thick_pieces, thick_limit
     max_marks = limit
-    if marks is None:
-        return None
-    marks = _without_sheet_corners(small, marks)
-    pieces = _pieces(marks)
+    marks, pieces = _without_sheet_corners(small, marks, pieces)
     if max_marks is not None and _mark_count(pieces[1]) > max_marks:
         return None
     box = _digit_box(marks, pieces)
@@ -667,29 +669,31 @@ def _marks_in(ink: np.ndarray, max_marks: int | None) -> tuple[np.ndarray | None
     return marks, max_marks
 
 
-def _without_sheet_corners(small: np.ndarray, marks: np.ndarray) -> np.ndarray:
-    """``marks`` less those of its CORNER_TESTED largest that are the corner or edge of a
-    sheet against a darker table (see CORNER_DARK_RING), in place."""
-    labels, stats = _pieces(marks)
+def _without_sheet_corners(
+    small: np.ndarray, marks: np.ndarray, pieces: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    """``marks`` (in place) and their ``pieces`` (:func:`_pieces`) less those of its
+    CORNER_TESTED largest marks that are the corner or edge of a sheet against a darker
+    table (see CORNER_DARK_RING)."""
+    labels, stats = pieces
+    dropped = False
     for label in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:CORNER_TESTED] + 1:
         mark = (labels == label).astype(np.uint8)
-        x, y, w, h = (int(v) for v in stats[label, :4])
-        side = max(w, h)
-        reach = max(3, round(CORNER_RING_SHARE * side)) | 1
+        reach = max(3, round(CORNER_RING_SHARE * max(stats[label, 2], stats[label, 3]))) | 1
         ring = (cv2.dilate(mark, np.ones((reach, reach), np.uint8)) > 0) & (
             cv2.dilate(mark, np.ones((3, 3), np.uint8)) == 0
         )
         ring &= marks == 0
-        if not ring.any():
-            continue
-        if _share(small[ring] <= np.median(small[mark > 0])) >= CORNER_DARK_RING:
-            marks[labels == label] = 0
-    return marks
+        if ring.any() and _share(small[ring] <= np.median(small[mark > 0])) >= CORNER_DARK_RING:
+            marks[mark > 0] = 0
+            dropped = True
+    return marks, (_pieces(marks) if dropped else pieces)
 
 
-def _few_marks(marks: np.ndarray | None) -> bool:
-    """Do ``marks`` hold one to FALLBACK_MAX_MARKS marks that are not slivers of a ruling?"""
-    return marks is not None and 0 < _mark_count(_pieces(marks)[1]) <= FALLBACK_MAX_MARKS
+def _few_marks(stats: np.ndarray) -> bool:
+    """Do the marks of ``stats`` (:func:`_pieces`) count one to FALLBACK_MAX_MARKS that
+    are not slivers of a ruling?"""
+    return 0 < _mark_count(stats) <= FALLBACK_MAX_MARKS
 
 
 def _without_dots(marks: np.ndarray | None) -> np.ndarray | None:
