@@ -57,7 +57,7 @@ CANVAS_SIZE = 280
 NUMBER_CANVAS = (640, 240)
 BRUSH_DEFAULT, BRUSH_MIN, BRUSH_MAX = 20, 8, 40
 
-UPLOAD_TYPES = "PNG, JPEG, BMP, GIF, WebP or TIFF"
+UPLOAD_TYPES = "PNG, JPEG, HEIC, AVIF, BMP, GIF, WebP or TIFF"
 HIGHLIGHT, MUTED = "#e4572e", "#9aa5b1"
 PHONE_WIDTH_PX = 640  # Streamlit stacks st.columns at this width and below
 

@@ -19,7 +19,9 @@ from digitrec.preprocess import PreparedDigit
 
 CHUNK = 256  # files per worker task: big enough to amortise the hand-off, small to stream
 # What predict reads from a directory given as an argument (other files there are skipped).
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+IMAGE_SUFFIXES = (
+    ".png", ".jpg", ".jpeg", ".heic", ".heif", ".avif", ".bmp", ".gif", ".webp", ".tif", ".tiff"
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         "files",
         nargs="+",
         metavar="FILE",
-        help="image files (png, jpg, bmp, gif, webp, tiff, ...) or folders of them "
+        help="image files (png, jpg, heic, bmp, gif, webp, tiff, ...) or folders of them "
         "(read in name order)",
     )
     predict.add_argument("--json", action="store_true", help="one JSON object per line")

@@ -79,7 +79,12 @@ def _open(source: Any, label: str) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(stream)
+            try:
+                image = Image.open(stream)
+            except UnidentifiedImageError:
+                if not _heif_opener_added():
+                    raise
+                image = Image.open(stream)  # a HEIC / HEIF photo now (Pillow rewinds files)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(f"image too large: {label}") from None
     except UnidentifiedImageError:
@@ -87,6 +92,25 @@ def _open(source: Any, label: str) -> Image.Image:
     except OSError as exc:
         raise ImageError(f"cannot read {label}: {exc}") from None
     return image
+
+
+def _heif_opener_added() -> bool:
+    """Teach Pillow HEIC / HEIF (an iPhone's photos) on first need; False if it knew them.
+
+    pillow-heif is imported only when Pillow alone cannot identify a file: it takes 20 ms to
+    import, and almost every upload is a PNG or a JPEG.
+    """
+    global _heif_registered
+    if _heif_registered:
+        return False
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    _heif_registered = True
+    return True
+
+
+_heif_registered = False
 
 
 def _pil_to_grey(image: Image.Image, label: str, ours: bool = False) -> np.ndarray:

@@ -18,6 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from digitrec import NumberDigit, NumberResult, Recognizer, Result
+from streamlit_app import UPLOAD_TYPES
 from tests.browser_support import (
     APP,
     ROOT,
@@ -29,7 +30,7 @@ from tests.browser_support import (
     png_bytes,
 )
 from tests.conftest import missing
-from tests.images import number_canvas, number_photo, page_of_writing, pen, written
+from tests.images import heic_bytes, number_canvas, number_photo, page_of_writing, pen, written
 
 if not (ROOT / "models" / "digitrec_cnn.tflite").exists():
     missing("models/digitrec_cnn.tflite is missing: train it with `python train.py`")
@@ -243,10 +244,15 @@ def test_phone_photo_is_turned_upright_by_its_exif_orientation():
     assert predicted(at) == str(labels[0])
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "BMP", "GIF", "WEBP", "TIFF"])
+@pytest.mark.parametrize("fmt", ["PNG", "HEIC", "AVIF", "BMP", "GIF", "WEBP", "TIFF"])
 def test_every_advertised_format_is_read(fmt):
+    assert fmt in UPLOAD_TYPES.upper()
+    drawing = drawn_digit(7)[:, :, :3]
     buffer = BytesIO()
-    Image.fromarray(drawn_digit(7)[:, :, :3]).save(buffer, format=fmt)
+    if fmt == "HEIC":
+        buffer.write(heic_bytes(drawing))
+    else:
+        Image.fromarray(drawing).save(buffer, format=fmt)
     at = upload(f"seven.{fmt.lower()}", buffer.getvalue(), "application/octet-stream")
     assert_no_crash(at)
     assert predicted(at) == "7"

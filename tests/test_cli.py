@@ -15,7 +15,7 @@ import pytest
 from digitrec import Recognizer, Result
 from digitrec.cli import main
 
-from .images import number_photo
+from .images import heic_bytes, number_photo
 from .test_imageio import decompression_bomb
 
 
@@ -132,12 +132,15 @@ def test_a_folder_is_read_image_by_image_in_name_order(capsys, files, tmp_path):
     folder.mkdir()
     for name, (path, _) in zip(("b.png", "a.PNG", "c.jpg"), files["good"]):
         (folder / name).write_bytes(Path(path).read_bytes())
+    iphone_photo = cv2.imread(files["good"][3][0], cv2.IMREAD_GRAYSCALE)
+    (folder / "d.HEIC").write_bytes(heic_bytes(iphone_photo))
     (folder / "notes.txt").write_text("not an image, and not read")
     (tmp_path / "empty").mkdir()
     status, lines = run_json(capsys, [str(folder), str(tmp_path / "empty")])
-    assert [Path(line["file"]).name for line in lines] == ["a.PNG", "b.png", "c.jpg", "empty"]
+    names = ["a.PNG", "b.png", "c.jpg", "d.HEIC", "empty"]
+    assert [Path(line["file"]).name for line in lines] == names
     labels = [label for _, label in files["good"]]
-    assert [line["digit"] for line in lines[:3]] == [labels[1], labels[0], labels[2]]
+    assert [line["digit"] for line in lines[:4]] == [labels[1], labels[0], labels[2], labels[3]]
     assert status == 1 and "no image files" in lines[-1]["error"]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -12,7 +14,7 @@ from PIL import Image
 
 from digitrec.imageio import ImageError, load_grey
 
-from .images import drawn_digit, png_bytes
+from .images import drawn_digit, heic_bytes, png_bytes
 
 
 def _encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -74,6 +76,37 @@ def test_exif_rotation_is_applied():
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 CW to display"
     grey = load_grey(_encode(Image.fromarray(image), "JPEG", exif=exif.tobytes(), quality=95))
+    assert grey.shape == (100, 40)
+    assert grey[:10].mean() > 200 and grey[-10:].mean() < 50  # the band is now on top
+
+
+def test_iphone_heic_photos_decode_in_a_process_that_never_heard_of_heic(tmp_path, seven):
+    """iPhones save HEIC, which Pillow alone cannot read: pillow-heif comes in on first need."""
+    path = tmp_path / "seven.heic"
+    path.write_bytes(heic_bytes(255 - seven))
+    read = (
+        "import sys; from digitrec.imageio import load_grey; "
+        "print(load_grey(sys.argv[1]).tobytes().hex())"
+    )
+    done = subprocess.run([sys.executable, "-c", read, str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    grey = np.frombuffer(bytes.fromhex(done.stdout.strip()), np.uint8).reshape(seven.shape)
+    assert grey[seven == 255].mean() < 40 and grey[seven == 0].mean() > 215
+
+
+def test_avif_photos_decode(seven):
+    ink_on_paper = Image.fromarray(np.dstack([255 - seven] * 3))
+    grey = load_grey(_encode(ink_on_paper, "AVIF", quality=90))
+    assert grey.shape == seven.shape
+    assert grey[seven == 255].mean() < 40 and grey[seven == 0].mean() > 215
+
+
+def test_a_heic_photo_is_turned_upright():
+    image = np.zeros((40, 100, 3), np.uint8)
+    image[:, :10] = 255  # a bright band on the left
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display"
+    grey = load_grey(heic_bytes(image, exif=exif.tobytes()))
     assert grey.shape == (100, 40)
     assert grey[:10].mean() > 200 and grey[-10:].mean() < 50  # the band is now on top
 
