@@ -20,7 +20,7 @@ PACKAGE = ROOT / "digitrec"
 PAGES = [ROOT / "streamlit_app.py", *sorted((ROOT / "app_pages").glob("*.py"))]
 HEAVY = ("tensorflow", "keras", "sklearn", "matplotlib", "tqdm")
 # Serving and scoring run on requirements.txt alone; their third-party imports.
-RUNTIME_LIBRARIES = {"numpy", "cv2", "PIL", "ai_edge_litert"}
+RUNTIME_LIBRARIES = {"numpy", "cv2", "PIL", "pillow_heif", "ai_edge_litert"}
 # LiteRT has no Windows wheel; there the interpreter comes from TensorFlow instead.
 ALLOWED = {("interpreter.py", "tensorflow.lite.python.interpreter")}
 # The CLI hands `compare` to the study, importing it only when that command runs.
