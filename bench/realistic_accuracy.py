@@ -33,6 +33,8 @@
   photographed as the photos above;
 - pencil in 12 MP photo, and shrunk to 300-600 px: a quarter of the digits (``--count`` /
   4; 12 MP renders are slow) in pencil in the 12 MP phone photos above, and shrunk so;
+- chalk on a board: the same quarter in chalk, light on a dark green or black board, 25-60%
+  of a 1600 px photo's height (``renders.chalk_on_board``);
 - UCI digits: scikit-learn's 1,797 handwritten digits (43 writers, not MNIST; 8x8 pixels,
   so very coarse), blown up to 64 px (each pixel a block), and at their own size.
 The MNIST test set is only used here for reporting, never for training or model choice.
@@ -128,6 +130,9 @@ def main() -> None:
     ):
         score, missing = accuracy(recognizer, pictures, truth[quarter])
         print(f"{name:<32} {len(pictures):>5} {score:>9.2%} {missing:>9}")
+    chalk = [renders.chalk_on_board(d, rng) for d in digits[quarter]]
+    score, missing = accuracy(recognizer, chalk, truth[quarter])
+    print(f"{'chalk on a board (1600 px)':<32} {len(chalk):>5} {score:>9.2%} {missing:>9}")
 
 
 def small_in_frame(recognizer: Recognizer, digits, truth, rng: np.random.Generator) -> None:

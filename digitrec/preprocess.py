@@ -100,8 +100,11 @@ THIN_LINE_KERNEL = np.ones((2, 2), np.uint8)
 # table, not a stroke, which has paper all round. Sheet corners inside the frame measure
 # 0.69-0.95 and were read as a 7 or an L-shaped 1, at up to 100%, on 5 of 30 blank 12 MP
 # pages; pencil digits at most 0.33 (80, on ruled and squared paper, in shadows). Only the
-# CORNER_TESTED largest marks are looked at.
+# CORNER_TESTED largest marks are looked at. The sheet goes on beyond its edge's mark, so
+# at least CORNER_BRIGHT_RING of a corner's ring is as bright as the mark (0.26-0.34); a
+# chalk digit has the dark board all round (0.0-0.007) and is no corner.
 CORNER_DARK_RING = 0.5
+CORNER_BRIGHT_RING = 0.1
 CORNER_RING_SHARE = 0.15
 CORNER_TESTED = 3
 # A mark about as wide as it is tall (DOT_ASPECT) whose strokes are most of its extent
@@ -684,10 +687,19 @@ def _without_sheet_corners(
             cv2.dilate(mark, np.ones((3, 3), np.uint8)) == 0
         )
         ring &= marks == 0
-        if ring.any() and _share(small[ring] <= np.median(small[mark > 0])) >= CORNER_DARK_RING:
+        if ring.any() and _sheet_corner(small[ring], np.median(small[mark > 0])):
             marks[mark > 0] = 0
             dropped = True
     return marks, (_pieces(marks) if dropped else pieces)
+
+
+def _sheet_corner(ring: np.ndarray, mark_level: float) -> bool:
+    """Is a mark whose median grey is ``mark_level`` and whose ring has the grey levels
+    ``ring`` the corner or edge of a sheet (see CORNER_DARK_RING)?"""
+    return (
+        _share(ring <= mark_level) >= CORNER_DARK_RING
+        and _share(ring >= mark_level) >= CORNER_BRIGHT_RING
+    )
 
 
 def _few_marks(stats: np.ndarray) -> bool:
@@ -889,14 +901,26 @@ def _ink_response(
     """
     paper = cv2.medianBlur(grey, kernel_side)
     dark_marks, light_marks = cv2.subtract(paper, grey), cv2.subtract(grey, paper)
-    if relative:
-        # Dark ink against the paper's own brightness: light multiplies, so the same pen in
-        # a shadow that halves the light stands out as much as in full light (else a stray
-        # dot in the light outweighs the digit in the shadow).
-        dark_marks = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
-    if _peak(light_marks) > LIGHT_INK_MARGIN * _peak(dark_marks):
+    light_peak, dark_peak = _peak(light_marks), _peak(dark_marks)
+    if not relative:
+        return (
+            (light_marks, False)
+            if light_peak > LIGHT_INK_MARGIN * dark_peak
+            else (dark_marks, True)
+        )
+    # Dark ink against the paper's own brightness: light multiplies, so the same pen in
+    # a shadow that halves the light stands out as much as in full light (else a stray
+    # dot in the light outweighs the digit in the shadow).
+    relative_dark = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
+    if light_peak > LIGHT_INK_MARGIN * _peak(relative_dark):
         return light_marks, False
-    return dark_marks, True
+    if light_peak > LIGHT_INK_MARGIN * dark_peak and not _darker_tail_is_ink(_as_unit_float(grey)):
+        # Light marks the stronger only as measured, not against the ground's brightness:
+        # chalk on a dark board (whose board looks dark beside the strokes, where the
+        # window's median is raised by them) or faint pencil beside a sheet's lit edge. The
+        # picture's tails tell which.
+        return light_marks, False
+    return relative_dark, True
 
 
 def _peak(ink: np.ndarray) -> float:

@@ -8,6 +8,8 @@ inputs it was not trained on:
   in pencil, grey and broken up by the paper's grain;
 - :func:`phone_photo`: a 12 MP phone photo of a notebook page (ruled, squared or plain) with
   one small digit somewhere on it, the paper's edge and the table, shadow, noise, a stray dot;
+- :func:`chalk_on_board`: a photo of a classroom's board, the digit in chalk, light on a
+  dark green or black ground;
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`small_scan_filled`: a small clean scan (16-64 px) that the digit fills, as older
@@ -35,6 +37,11 @@ PHONE_FRAME = (3024, 4032)
 # Pencil's grey on the 0..1 scale, from a soft pencil pressed hard to a hard one pressed
 # lightly (pen ink is 0.05-0.3).
 PENCIL_GREYS = (0.35, 0.65)
+# A classroom board's colour (RGB, 0..1, in full light): green slate and black; chalk.
+BOARDS = ((0.12, 0.22, 0.16), (0.1, 0.1, 0.11))
+CHALK = (0.85, 0.85, 0.82)
+# A photo of a board as a phone passes it on (a messenger's 1600 px), either orientation.
+BOARD_PHOTO = (1200, 1600)
 
 
 def photo_of_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
@@ -138,6 +145,26 @@ def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     top, left = y0 + pad - paper, x0 + pad - paper
     alpha = alpha[top : y1 + pad + paper + 1, left : x1 + pad + paper + 1]
     return _photographed(np.ascontiguousarray(alpha), height, rng)
+
+
+def chalk_on_board(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` (28x28, ink bright) in chalk on a board: 25-60% of the
+    frame's height anywhere on it, strokes broken up by the chalk's grain, a haze of erased
+    chalk, the lamp's gradient and sensor noise (see BOARDS, BOARD_PHOTO)."""
+    shape = BOARD_PHOTO if rng.random() < 0.5 else BOARD_PHOTO[::-1]
+    height, width = shape
+    board = np.array(BOARDS[int(rng.integers(len(BOARDS)))]) * rng.uniform(0.8, 1.3)
+    haze = cv2.GaussianBlur(rng.random((height // 8, width // 8)).astype(np.float32), (0, 0), 4)
+    ground = board + cv2.resize(haze, (width, height))[..., None] * rng.uniform(0.05, 0.15)
+    side = int(min(shape) * rng.uniform(0.25, 0.6))
+    grain = cv2.GaussianBlur(rng.random((side, side)).astype(np.float32), (0, 0), 1.0)
+    ink = _pen_ink(digit, side) * np.clip(0.2 + 1.2 * grain, 0.0, 1.0)
+    top, left = int(rng.integers(0, height - side)), int(rng.integers(0, width - side))
+    alpha = np.zeros(shape, np.float32)
+    alpha[top : top + side, left : left + side] = ink
+    photo = ground * (1 - alpha[..., None]) + np.array(CHALK) * alpha[..., None]
+    light = cv2.resize(_uneven_light((height // 16, width // 16), rng), (width, height))
+    return developed(photo * light[..., None], rng, noise=0.02, blur=1.0, quality=70)
 
 
 def photo_in_pencil(digit: np.ndarray, rng: np.random.Generator) -> bytes:
