@@ -694,8 +694,9 @@ def guide(number: bool = False) -> None:
             st.markdown(
                 "- Draw **one** digit, large, filling most of the square.\n"
                 "- Write the way you always do, with a thin pen or a thick one.\n"
-                "- For photos: dark ink on paper, good light. The digit need not fill the "
-                "frame, but keep other writing out of the picture: it can be read as ink."
+                "- For photos: ink or pencil on paper, or chalk on a board, in good light. "
+                "The digit need not fill the frame, but keep other writing out of the "
+                "picture: it can be read as ink."
             )
     with limits:
         st.subheader("What this can and cannot do")
