@@ -94,6 +94,12 @@ def test_iphone_heic_photos_decode_in_a_process_that_never_heard_of_heic(tmp_pat
     assert grey[seven == 255].mean() < 40 and grey[seven == 0].mean() > 215
 
 
+def test_a_truncated_heic_is_a_clear_error(seven):
+    data = heic_bytes(255 - seven)
+    with pytest.raises(ImageError, match="cannot decode"):
+        load_grey(data[: len(data) - 50])
+
+
 def test_avif_photos_decode(seven):
     ink_on_paper = Image.fromarray(np.dstack([255 - seven] * 3))
     grey = load_grey(_encode(ink_on_paper, "AVIF", quality=90))
