@@ -914,13 +914,26 @@ def _ink_response(
     relative_dark = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
     if light_peak > LIGHT_INK_MARGIN * _peak(relative_dark):
         return light_marks, False
-    if light_peak > LIGHT_INK_MARGIN * dark_peak and not _darker_tail_is_ink(_as_unit_float(grey)):
-        # Light marks the stronger only as measured, not against the ground's brightness:
-        # chalk on a dark board (whose board looks dark beside the strokes, where the
-        # window's median is raised by them) or faint pencil beside a sheet's lit edge. The
-        # picture's tails tell which.
+    if (
+        light_peak > dark_peak
+        and light_peak > LIGHT_INK_MARGIN * _peak(_away_from(dark_marks, light_marks, kernel_side))
+        and not _darker_tail_is_ink(_as_unit_float(grey))
+    ):
+        # Light marks the stronger only as measured, not against the ground's brightness,
+        # and only away from them: chalk on a dark board (whose board looks dark beside
+        # thick strokes, where the window's median is raised by them) or faint pencil
+        # beside a sheet's lit edge. The picture's tails tell which.
         return light_marks, False
     return relative_dark, True
+
+
+def _away_from(dark_marks: np.ndarray, light_marks: np.ndarray, kernel_side: int) -> np.ndarray:
+    """``dark_marks`` less those within half a median window (``kernel_side``) of the
+    strong light marks (INK_SHARE_OF_PEAK of their peak): where the window held more light
+    stroke than ground, its median was raised and the ground there looks dark."""
+    strong = (light_marks > INK_SHARE_OF_PEAK * _peak(light_marks)).astype(np.uint8)
+    near = cv2.dilate(strong, np.ones((kernel_side, kernel_side), np.uint8))
+    return np.where(near > 0, 0, dark_marks).astype(dark_marks.dtype)
 
 
 def _peak(ink: np.ndarray) -> float:
