@@ -897,7 +897,8 @@ def _ink_response(
     differs from it is strokes, lines and dots. Ink is taken to be dark unless light marks
     are clearly the stronger (chalk, a light-on-dark canvas): near the paper's corners
     both polarities show up, and a whole-picture test is fooled when a shadow or the table
-    covers half of it.
+    covers half of it, so it only breaks the tie where the two measures of ``relative``
+    disagree.
     """
     paper = cv2.medianBlur(grey, kernel_side)
     dark_marks, light_marks = cv2.subtract(paper, grey), cv2.subtract(grey, paper)
