@@ -100,17 +100,12 @@ def _heif_opener_added() -> bool:
     pillow-heif is imported only when Pillow alone cannot identify a file: it takes 20 ms to
     import, and almost every upload is a PNG or a JPEG.
     """
-    global _heif_registered
-    if _heif_registered:
+    if "HEIF" in Image.OPEN:  # Pillow's registry of openers: pillow-heif's is there
         return False
     from pillow_heif import register_heif_opener
 
     register_heif_opener()
-    _heif_registered = True
     return True
-
-
-_heif_registered = False
 
 
 def _pil_to_grey(image: Image.Image, label: str, ours: bool = False) -> np.ndarray:

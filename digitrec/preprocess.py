@@ -902,39 +902,41 @@ def _ink_response(
     """
     paper = cv2.medianBlur(grey, kernel_side)
     dark_marks, light_marks = cv2.subtract(paper, grey), cv2.subtract(grey, paper)
-    light_peak, dark_peak = _peak(light_marks), _peak(dark_marks)
-    if not relative:
-        return (
-            (light_marks, False)
-            if light_peak > LIGHT_INK_MARGIN * dark_peak
-            else (dark_marks, True)
-        )
-    # Dark ink against the paper's own brightness: light multiplies, so the same pen in
-    # a shadow that halves the light stands out as much as in full light (else a stray
-    # dot in the light outweighs the digit in the shadow).
-    relative_dark = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
-    if light_peak > LIGHT_INK_MARGIN * _peak(relative_dark):
+    measured_dark = dark_marks
+    if relative:
+        # Dark ink against the paper's own brightness: light multiplies, so the same pen in
+        # a shadow that halves the light stands out as much as in full light (else a stray
+        # dot in the light outweighs the digit in the shadow).
+        dark_marks = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
+    light_peak = _peak(light_marks)
+    if light_peak > LIGHT_INK_MARGIN * _peak(dark_marks):
         return light_marks, False
-    if (
-        light_peak > dark_peak
-        and light_peak > LIGHT_INK_MARGIN * _peak(_away_from(dark_marks, light_marks, kernel_side))
-        and not _darker_tail_is_ink(_as_unit_float(grey))
+    if relative and _light_ink_on_dark_ground(
+        grey, measured_dark, light_marks, light_peak, kernel_side
     ):
-        # Light marks the stronger only as measured, not against the ground's brightness,
-        # and only away from them: chalk on a dark board (whose board looks dark beside
-        # thick strokes, where the window's median is raised by them) or faint pencil
-        # beside a sheet's lit edge. The picture's tails tell which.
         return light_marks, False
-    return relative_dark, True
+    return dark_marks, True
 
 
-def _away_from(dark_marks: np.ndarray, light_marks: np.ndarray, kernel_side: int) -> np.ndarray:
-    """``dark_marks`` less those within half a median window (``kernel_side``) of the
-    strong light marks (INK_SHARE_OF_PEAK of their peak): where the window held more light
-    stroke than ground, its median was raised and the ground there looks dark."""
-    strong = (light_marks > INK_SHARE_OF_PEAK * _peak(light_marks)).astype(np.uint8)
+def _light_ink_on_dark_ground(
+    grey: np.ndarray,
+    dark_marks: np.ndarray,
+    light_marks: np.ndarray,
+    light_peak: float,
+    kernel_side: int,
+) -> bool:
+    """Are light marks the ink where they are the stronger only as measured (``dark_marks``
+    not against the ground's brightness), and only away from them? Chalk on a dark board,
+    whose board looks dark beside thick strokes (the window's median is raised by them), or
+    faint pencil beside a sheet's lit edge: the picture's tails tell which."""
+    if light_peak <= _peak(dark_marks):
+        return False
+    strong = (light_marks > INK_SHARE_OF_PEAK * light_peak).astype(np.uint8)
     near = cv2.dilate(strong, np.ones((kernel_side, kernel_side), np.uint8))
-    return np.where(near > 0, 0, dark_marks).astype(dark_marks.dtype)
+    away = np.where(near > 0, np.uint8(0), dark_marks)
+    return light_peak > LIGHT_INK_MARGIN * _peak(away) and not _darker_tail_is_ink(
+        _as_unit_float(grey)
+    )
 
 
 def _peak(ink: np.ndarray) -> float:

@@ -29,16 +29,6 @@ def png_bytes(array: np.ndarray, mode: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def heic_bytes(array: np.ndarray, **options) -> bytes:
-    """``array`` as an iPhone would save it: a HEIC file (``options``: e.g. ``exif``)."""
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()  # to write one; digitrec reads them without being told
-    buffer = io.BytesIO()
-    Image.fromarray(array).convert("RGB").save(buffer, "HEIF", quality=90, **options)
-    return buffer.getvalue()
-
-
 def pen(label: int, strokes=None, style: int = 0) -> PenDigit:
     """A digit written in pen strokes (unit box, y down): the hand-made styles by default."""
     strokes = STROKES[label][style] if strokes is None else strokes

@@ -18,6 +18,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from digitrec import NumberDigit, NumberResult, Recognizer, Result
+from digitrec.training import renders
 from streamlit_app import UPLOAD_TYPES
 from tests.browser_support import (
     APP,
@@ -30,7 +31,7 @@ from tests.browser_support import (
     png_bytes,
 )
 from tests.conftest import missing
-from tests.images import heic_bytes, number_canvas, number_photo, page_of_writing, pen, written
+from tests.images import number_canvas, number_photo, page_of_writing, pen, written
 
 if not (ROOT / "models" / "digitrec_cnn.tflite").exists():
     missing("models/digitrec_cnn.tflite is missing: train it with `python train.py`")
@@ -250,7 +251,7 @@ def test_every_advertised_format_is_read(fmt):
     drawing = drawn_digit(7)[:, :, :3]
     buffer = BytesIO()
     if fmt == "HEIC":
-        buffer.write(heic_bytes(drawing))
+        buffer.write(renders.as_heic(drawing))
     else:
         Image.fromarray(drawing).save(buffer, format=fmt)
     at = upload(f"seven.{fmt.lower()}", buffer.getvalue(), "application/octet-stream")

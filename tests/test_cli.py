@@ -14,8 +14,9 @@ import pytest
 
 from digitrec import Recognizer, Result
 from digitrec.cli import main
+from digitrec.training import renders
 
-from .images import heic_bytes, number_photo
+from .images import number_photo
 from .test_imageio import decompression_bomb
 
 
@@ -133,7 +134,7 @@ def test_a_folder_is_read_image_by_image_in_name_order(capsys, files, tmp_path):
     for name, (path, _) in zip(("b.png", "a.PNG", "c.jpg"), files["good"]):
         (folder / name).write_bytes(Path(path).read_bytes())
     iphone_photo = cv2.imread(files["good"][3][0], cv2.IMREAD_GRAYSCALE)
-    (folder / "d.HEIC").write_bytes(heic_bytes(iphone_photo))
+    (folder / "d.HEIC").write_bytes(renders.as_heic(iphone_photo))
     (folder / "notes.txt").write_text("not an image, and not read")
     (tmp_path / "empty").mkdir()
     status, lines = run_json(capsys, [str(folder), str(tmp_path / "empty")])

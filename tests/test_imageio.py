@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 
 from digitrec.imageio import ImageError, load_grey
+from digitrec.training import renders
 
-from .images import drawn_digit, heic_bytes, png_bytes
+from .images import drawn_digit, png_bytes
 
 
 def _encode(image: Image.Image, fmt: str, **options) -> bytes:
@@ -83,7 +84,7 @@ def test_exif_rotation_is_applied():
 def test_iphone_heic_photos_decode_in_a_process_that_never_heard_of_heic(tmp_path, seven):
     """iPhones save HEIC, which Pillow alone cannot read: pillow-heif comes in on first need."""
     path = tmp_path / "seven.heic"
-    path.write_bytes(heic_bytes(255 - seven))
+    path.write_bytes(renders.as_heic(255 - seven))
     read = (
         "import sys; from digitrec.imageio import load_grey; "
         "print(load_grey(sys.argv[1]).tobytes().hex())"
@@ -95,7 +96,7 @@ def test_iphone_heic_photos_decode_in_a_process_that_never_heard_of_heic(tmp_pat
 
 
 def test_a_truncated_heic_is_a_clear_error(seven):
-    data = heic_bytes(255 - seven)
+    data = renders.as_heic(255 - seven)
     with pytest.raises(ImageError, match="cannot decode"):
         load_grey(data[: len(data) - 50])
 
@@ -112,7 +113,7 @@ def test_a_heic_photo_is_turned_upright():
     image[:, :10] = 255  # a bright band on the left
     exif = Image.Exif()
     exif[0x0112] = 6  # "rotate 90 CW to display"
-    grey = load_grey(heic_bytes(image, exif=exif.tobytes()))
+    grey = load_grey(renders.as_heic(image, exif=exif.tobytes()))
     assert grey.shape == (100, 40)
     assert grey[:10].mean() > 200 and grey[-10:].mean() < 50  # the band is now on top
 

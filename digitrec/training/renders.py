@@ -10,6 +10,7 @@ inputs it was not trained on:
   one small digit somewhere on it, the paper's edge and the table, shadow, noise, a stray dot;
 - :func:`chalk_on_board`: a photo of a classroom's board, the digit in chalk, light on a
   dark green or black ground;
+- :func:`as_heic`: any picture saved as an iPhone saves its photos (HEIC);
 - :func:`canvas_drawing`: the digit redrawn with a thick round brush on a 280x280 RGBA
   canvas, white on black or white on transparent (what the app's canvas returns);
 - :func:`small_scan_filled`: a small clean scan (16-64 px) that the digit fills, as older
@@ -165,6 +166,17 @@ def chalk_on_board(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     photo = ground * (1 - alpha[..., None]) + np.array(CHALK) * alpha[..., None]
     light = cv2.resize(_uneven_light((height // 16, width // 16), rng), (width, height))
     return developed(photo * light[..., None], rng, noise=0.02, blur=1.0, quality=70)
+
+
+def as_heic(picture: np.ndarray, quality: int = 90, **options) -> bytes:
+    """``picture`` (uint8 grey or RGB) as an iPhone saves a photo: HEIC, at ``quality``
+    (``options``: e.g. ``exif``)."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()  # to write one; digitrec reads them without being told
+    buffer = io.BytesIO()
+    Image.fromarray(picture).convert("RGB").save(buffer, "HEIF", quality=quality, **options)
+    return buffer.getvalue()
 
 
 def photo_in_pencil(digit: np.ndarray, rng: np.random.Generator) -> bytes:
