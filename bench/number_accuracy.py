@@ -11,7 +11,10 @@ Numbers are composed (:mod:`digitrec.training.number_renders`) from
 written on the page's wide canvas (round brush, white on black) and on paper (a JPEG photo
 or scan: uneven light, noise, blur, half of them on a register's printed rules, a third
 with a trailing dot), and, with ``--media boxed``, on paper inside a printed box (a form's
-field, a cheque's amount box; 0.15-0.5 digit heights round the number, no ruling). Digits
+field, a cheque's amount box; 0.15-0.5 digit heights round the number, no ruling); with
+``--media field``, on paper cropped close round the number, as registers' and cheques'
+fields are cut out of their scans (0-0.03 digit heights of paper left, ruled half the time,
+no trailing dot). Digits
 vary in size, the baseline wobbles, the number slants; spacing is random. "touching"
 numbers have exactly one neighbouring pair whose inks meet or overlap; the others have none.
 
@@ -88,7 +91,7 @@ def _plausible(session: list) -> list:
 
 def make(sources: Sources, source: str, medium: str, length: int, touching: bool, rng):
     """One composed number (:class:`NumberInk`) and how to hand it over (ink -> input)."""
-    paper = "paper" if medium == "boxed" else medium
+    paper = "paper" if medium in ("boxed", "field") else medium
     digit, brush = number_renders.pen_for(paper, length, rng, mnist_ink=source == "mnist")
     if source == "mnist":
         images, labels = sources.mnist(length, rng)
@@ -103,6 +106,8 @@ def make(sources: Sources, source: str, medium: str, length: int, touching: bool
         return number, lambda ink: number_renders.on_paper(
             number_renders.in_a_box(ink, margin), rng, ruled=False
         )
+    if medium == "field":
+        return number, lambda ink: number_renders.on_a_field(ink, rng)
     return number, lambda ink: number_renders.on_paper(ink, rng)
 
 
@@ -115,7 +120,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--split", choices=["test", "train"], default="test")
     parser.add_argument("--sources", default="mnist,pen")
-    parser.add_argument("--media", default="canvas,paper", help="canvas, paper, boxed")
+    parser.add_argument("--media", default="canvas,paper", help="canvas, paper, boxed, field")
     parser.add_argument("--lengths", default="2-8", help="e.g. 4 or 2-8")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     parser.add_argument(

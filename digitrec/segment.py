@@ -100,6 +100,11 @@ RULE_MIN_DIGITS = 1.5
 EDGE_RULE_SPAN = 0.9
 # ... and leave at least half of the picture's other side to the writing.
 EDGE_RULE_SHARE = 0.5
+# ... and only a mark from edge to edge is, down a side of a picture whose other marks fill
+# this share of its height: a field cropped close round the number (a printed box's sides
+# leave the digits at most 77% of a field that keeps 0.15 digit heights of paper above and
+# below them).
+CLOSE_CROP = 0.85
 # A mark smaller than this share of a digit's height squared is a speck (dust, JPEG, grain).
 SPECK_AREA = 0.002
 # In a picture cut round a number found in a larger one, a mark that reaches the rim at
@@ -108,6 +113,14 @@ SPECK_AREA = 0.002
 # wrong, and on 300 others 18 -> 6 (``recognize``: 4); the paper edges were 0.3-0.5
 # heights from the digit.
 RIM_GAP = 0.2
+# ... unless the rim is the picture's own side and the mark stands in the row of the others
+# (at least half of it inside the row's height) and counts as a mark (MARK_SHARE): a digit,
+# or a piece of one, of a number cropped close. An upright line (no wider than LINE_WIDTH of
+# its height) must be a 1 to stay: at least half a digit tall, reaching at most ROW_REACH
+# digit heights above or below the row; a register's column rule, broken where the ruling
+# was erased, reaches further or leaves a short piece.
+LINE_WIDTH = 0.2
+ROW_REACH = 0.3
 # Marks at least this share of a digit's height count as marks the reader reports; more than
 # MAX_MARKS of them is a page of writing, not a number, and is not read digit by digit.
 MARK_SHARE = 0.3
@@ -265,7 +278,7 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
         grey, offset, factor = found
     else:
         factor = _working_factor(grey.shape)
-    cut = max(grey.shape) < max(shape)
+    cut = _cut_sides(offset, grey.shape, shape) if max(grey.shape) < max(shape) else None
     marks = _marks(grey, factor, cut)
     if marks is not None and marks.count <= MAX_MARKS:
         wanted = min(MAX_ENLARGE, factor * DIGIT_HEIGHT / marks.height)
@@ -281,7 +294,7 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
             grey, shift = _cut(grey, box, marks.height / factor)
             offset = (offset[0] + shift[0], offset[1] + shift[1])
             factor = wanted
-            marks = _marks(grey, factor, cut=True)
+            marks = _marks(grey, factor, _cut_sides(offset, grey.shape, shape))
         elif marks.height > MAX_DIGIT_HEIGHT:
             # Digits filling a big picture: as much detail as the 20x20 box needs, cheaper.
             factor = wanted
@@ -360,6 +373,11 @@ def shape_cost(candidate: Candidate, digit: int) -> float:
 # --- finding the marks ------------------------------------------------------------------------
 
 
+# Whether each side (left, top, right, bottom) of a picture cut round the number was cut
+# inside the picture it came from, or is that picture's own side.
+Sides = tuple[bool, bool, bool, bool]
+
+
 @dataclass
 class _Marks:
     mask: np.ndarray  # 0/1 ink at the working size, lines and specks removed
@@ -377,9 +395,10 @@ def _working_factor(shape: tuple[int, ...]) -> float:
     return max(min(1.0, WORK_MAX_SIDE / max(height, width)), WORK_MIN_HEIGHT / height)
 
 
-def _marks(grey: np.ndarray, factor: float, cut: bool = False) -> _Marks | None:
+def _marks(grey: np.ndarray, factor: float, cut: Sides | None = None) -> _Marks | None:
     """The marks of ``grey`` at the working size ``factor``; in a picture ``cut`` round the
-    number found in a larger one, not those that reach its rim (see :func:`_off_the_rim`)."""
+    number found in a larger one, not those that reach its rim from outside the number (see
+    :func:`_off_the_rim`)."""
     mask = ink_mask(grey, factor, stroke_side=round(min(grey.shape) * factor))
     if mask is None:
         return None
@@ -403,15 +422,17 @@ def _marks(grey: np.ndarray, factor: float, cut: bool = False) -> _Marks | None:
         if found is None:
             return None
         labels, stats, marks, height = found
-    if cut:
-        inside = _off_the_rim(labels, stats, marks)
+    if cut is not None:
+        inside = _off_the_rim(labels, stats, marks, cut)
         if inside is not None:
             mask = inside
             labels, stats, marks, height = _components(mask)
     return _marks_found(mask, labels, stats, marks, height)
 
 
-def _off_the_rim(labels: np.ndarray, stats: np.ndarray, marks: np.ndarray) -> np.ndarray | None:
+def _off_the_rim(
+    labels: np.ndarray, stats: np.ndarray, marks: np.ndarray, cut: Sides
+) -> np.ndarray | None:
     """The mask of ``marks`` less those that reach the rim apart from the others, or None
     if none do.
 
@@ -419,17 +440,33 @@ def _off_the_rim(labels: np.ndarray, stats: np.ndarray, marks: np.ndarray) -> np
     CROP_PAD of digit heights), so what reaches its rim, RIM_GAP digit heights or more from
     the other marks, comes from outside: the paper's edge against the table or a shadow's,
     read as a "1" beside the digits. (A digit's stroke that the cut crossed, a 5's bar
-    beyond the found box, comes close to the rest of its digit, and stays.)
+    beyond the found box, comes close to the rest of its digit, and stays.) Where the cut
+    stopped at the picture's own side (``cut`` is False for that side), there is no paper
+    beyond the number to count on: a
+    number cropped close, as registers' and cheques' fields are, has its digits there. A
+    mark at such a side stays when it stands in the row of the others (see ROW_REACH).
     """
     height, width = labels.shape
     x, y, w, h = (stats[marks, i] for i in range(4))
-    rim = (x <= 0) | (y <= 0) | (x + w >= width) | (y + h >= height)
+    at_side = np.stack([x <= 0, y <= 0, x + w >= width, y + h >= height])
+    rim = at_side.any(axis=0)
     if not rim.any() or rim.all():
         return None
+    at_cut = at_side[np.array(cut)].any(axis=0)
     inside = np.isin(labels, marks[~rim]).astype(np.uint8)
     distance = cv2.distanceTransform(1 - inside, cv2.DIST_L2, 3)
-    reach = RIM_GAP * _digit_height(stats[marks[~rim]])
-    apart = [m for m in marks[rim] if distance[labels == m].min() >= reach]
+    digit = _digit_height(stats[marks[~rim]])
+    row_top, row_bottom = y[~rim].min(), (y[~rim] + h[~rim]).max()
+    overlap = np.minimum(y + h, row_bottom) - np.maximum(y, row_top)
+    reach = ROW_REACH * digit
+    one = (y >= row_top - reach) & (y + h <= row_bottom + reach) & (h >= 0.5 * digit)
+    part = (overlap >= 0.5 * h) & (np.maximum(w, h) >= MARK_SHARE * digit)
+    in_row = np.where(w <= LINE_WIDTH * h, one, part)
+    apart = [
+        m
+        for m, cut_off, in_the_row in zip(marks[rim], at_cut[rim], in_row[rim])
+        if (cut_off or not in_the_row) and distance[labels == m].min() >= RIM_GAP * digit
+    ]
     if not apart:
         return None
     return (np.isin(labels, marks) & ~np.isin(labels, apart)).astype(np.uint8)
@@ -559,6 +596,13 @@ def _edge_rules(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     # single digits on ruled paper the same, 8 and 6 of 300 wrong).
     down &= w < EDGE_RULE_SHARE * width
     across &= h < EDGE_RULE_SHARE * height
+    # Where the other marks fill the picture's height, it was cropped close round the
+    # writing (a register's or a cheque's field): a mark down its side is a 1, unless it
+    # runs from the top edge to the bottom one as a printed rule does.
+    others = ~down & ~across & (h >= MARK_SHARE * height)
+    others[0] = False  # the paper
+    if others.any() and (y + h)[others].max() - y[others].min() >= CLOSE_CROP * height:
+        down &= (y <= 1) & (y + h >= height - 1)
     return down | across
 
 
@@ -652,6 +696,13 @@ def _number_box(marks: np.ndarray) -> tuple[float, float, float, float, float] |
 def _cut(grey: np.ndarray, box, digit: float) -> tuple[np.ndarray, tuple[int, int]]:
     """``box`` (x, y, w, h) of ``grey`` with paper around it; the crop and its origin."""
     return padded_crop(grey, box, CROP_PAD * digit + 2)
+
+
+def _cut_sides(offset: tuple[int, int], crop: tuple[int, ...], picture: tuple[int, ...]) -> Sides:
+    """Which sides (left, top, right, bottom) of a crop at ``offset`` (x, y), of shape
+    ``crop``, were cut inside the ``picture``'s shape rather than lying on its own sides."""
+    x, y = offset
+    return (x > 0, y > 0, x + crop[1] < picture[1], y + crop[0] < picture[0])
 
 
 # --- atoms and candidates ----------------------------------------------------------------------

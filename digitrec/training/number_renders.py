@@ -11,9 +11,10 @@ one pair touching or overlapping. Two sources of digits:
   writing session so that the number is written by one person in one hand, with the
   writer's own proportions between digits, replayed with a round brush.
 
-and two ways to hand them over: :func:`on_canvas` (the page's wide canvas, RGBA) and
+and three ways to hand them over: :func:`on_canvas` (the page's wide canvas, RGBA),
 :func:`on_paper` (a JPEG photo or scan of paper: uneven light, noise, blur, sometimes a
-register's printed rules under and around the number, sometimes a trailing dot).
+register's printed rules under and around the number, sometimes a trailing dot) and
+:func:`on_a_field` (the same cropped close round the number, as a form's field comes).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ OVERLAP_RANGE = (0.0, 0.03)
 SLANT_RANGE = (-0.15, 0.35)  # dx/dy of the whole number; writers lean right more often
 WOBBLE = 0.1  # the baseline's wave, in digit heights
 SIZE_SPREAD = 0.1  # each digit's height varies this much around the writer's
+FIELD_MARGIN = (0.0, 0.03)  # paper round a field's number, digit heights: a few pixels at most
 
 
 @dataclass(frozen=True)
@@ -213,16 +215,34 @@ def on_paper(
     return placed_on_paper(number, rng, ruled, dot)[0]
 
 
+def on_a_field(number: NumberInk, rng: np.random.Generator, ruled: bool | None = None) -> bytes:
+    """The number as a register's or a cheque's field comes: scanned paper (as
+    :func:`on_paper`, no trailing dot) cropped close round its ink, FIELD_MARGIN digit
+    heights of paper left on each side."""
+    rows = np.flatnonzero(number.ink.max(axis=1) > 0.02)
+    cols = np.flatnonzero(number.ink.max(axis=0) > 0.02)
+    window = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    parts = tuple(part[window] for part in number.parts)
+    cropped = NumberInk(number.ink[window], number.label, number.height, number.touching, parts)
+    return placed_on_paper(cropped, rng, ruled, dot=False, margin=FIELD_MARGIN)[0]
+
+
 def placed_on_paper(
     number: NumberInk,
     rng: np.random.Generator,
     ruled: bool | None = None,
     dot: bool | None = None,
+    margin: tuple[float, float] | None = None,
 ) -> tuple[bytes, Placement]:
-    """:func:`on_paper` and where the number went."""
+    """:func:`on_paper` and where the number went; ``margin``: the range of paper left on
+    each side, in digit heights (by default 0.3-1.0 above and below, 0.3-1.5 beside)."""
     digit = number.height
-    pad_y = (rng.uniform(0.3, 1.0, 2) * digit).astype(int) + 2
-    pad_x = (rng.uniform(0.3, 1.5, 2) * digit).astype(int) + 2
+    if margin is None:
+        pad_y = (rng.uniform(0.3, 1.0, 2) * digit).astype(int) + 2
+        pad_x = (rng.uniform(0.3, 1.5, 2) * digit).astype(int) + 2
+    else:
+        pad_y = (rng.uniform(*margin, 2) * digit).astype(int)
+        pad_x = (rng.uniform(*margin, 2) * digit).astype(int)
     alpha = np.pad(number.ink, ((pad_y[0], pad_y[1]), (pad_x[0], pad_x[1])))
     shape = alpha.shape
     if dot if dot is not None else rng.random() < 1 / 3:
