@@ -26,6 +26,8 @@ import numpy as np
 
 from digitrec.pieces import pieces_with_stats
 from digitrec.preprocess import (
+    SEARCH_MIN_SIDE,
+    SMALL_DIGIT_SHARE,
     flat_drawing,
     ink_mask,
     large_digit_box,
@@ -44,7 +46,13 @@ from digitrec.rules import without_frames, without_lines
 WORK_MAX_SIDE = 1024
 WORK_MIN_HEIGHT = 112
 # Pictures larger than this are first searched for the number at a small size (a phone
-# photo of a page); smaller ones (canvases, scans of a field, crops) are read whole.
+# photo of a page); smaller ones (canvases, scans of a field, crops) are read whole, and
+# searched too, as ``recognize`` searches them (preprocess.SEARCH_MIN_SIDE and
+# SMALL_DIGIT_SHARE), when the writing read whole is small in them and something reaches
+# their rim (the table beyond the paper's edge, a shadow): phone photos of one UNIPEN digit
+# shrunk to 300-600 px, read as numbers, 75 -> 102 of 150 (the table's edge was read as a
+# 1, or nothing was found); 4-digit numbers on paper and canvas, 600, the same but one
+# more read.
 SEARCH_SIDE = 1600
 # A digit this tall keeps its detail through the 20x20 box and its cuts stay cheap; small
 # digits are cut out of the original picture again at this height (a 12 MP photo's digit is
@@ -270,16 +278,21 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
     if min(grey.shape) < 3:
         return EMPTY
     offset, shape = (0, 0), grey.shape
+    cut = None
     if max(grey.shape) > SEARCH_SIDE:
-        small = search_copy(grey)
-        found = _drawn_line(grey, small) or _large_digit(grey, small) or _locate(grey, small)
+        found = _searched_for_writing(grey)
         if found is None:
             return EMPTY
-        grey, offset, factor = found
     else:
         factor = _working_factor(grey.shape)
-    cut = _cut_sides(offset, grey.shape, shape) if max(grey.shape) < max(shape) else None
-    marks = _marks(grey, factor, cut)
+        marks = _marks(grey, factor)
+        searched = _small_by_the_rim(marks, factor, grey.shape)
+        found = _searched_for_writing(grey) if searched else None
+    if found is not None:
+        grey, offset, factor = found
+        if max(grey.shape) < max(shape):
+            cut = _cut_sides(offset, grey.shape, shape)
+        marks = _marks(grey, factor, cut)
     if marks is not None and marks.count <= MAX_MARKS:
         wanted = min(MAX_ENLARGE, factor * DIGIT_HEIGHT / marks.height)
         enlarged = wanted > 1.0
@@ -316,6 +329,28 @@ def find_writing(grey: np.ndarray) -> Writing | Segmentation:
             "(a number is read from one line)"
         )
     return Writing(marks, factor, offset, note)
+
+
+def _searched_for_writing(grey: np.ndarray):
+    """The number's part of a picture searched as a large photo is: (crop, its (x, y) in
+    ``grey``, working factor), or None where nothing is found."""
+    small = search_copy(grey)
+    return _drawn_line(grey, small) or _large_digit(grey, small) or _locate(grey, small)
+
+
+def _small_by_the_rim(marks: _Marks | None, factor: float, shape: tuple[int, ...]) -> bool:
+    """Should a picture of ``shape`` read whole be searched (see SEARCH_SIDE)? Nothing was
+    found in it, or its writing is small in it (not a page of writing) and some mark reaches
+    its rim."""
+    if max(shape) < SEARCH_MIN_SIDE:
+        return False
+    if marks is None:
+        return True
+    if marks.count > MAX_MARKS or marks.height / factor >= SMALL_DIGIT_SHARE * max(shape):
+        return False
+    x, y, w, h = (marks.stats[marks.keep, i] for i in range(4))
+    height, width = marks.mask.shape
+    return bool(((x <= 0) | (y <= 0) | (x + w >= width) | (y + h >= height)).any())
 
 
 def decode(segmentation: Segmentation, digits, confidences, wholeness=None) -> list[int]:
