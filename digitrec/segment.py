@@ -348,9 +348,7 @@ def _small_by_the_rim(marks: _Marks | None, factor: float, shape: tuple[int, ...
         return True
     if marks.count > MAX_MARKS or marks.height / factor >= SMALL_DIGIT_SHARE * max(shape):
         return False
-    x, y, w, h = (marks.stats[marks.keep, i] for i in range(4))
-    height, width = marks.mask.shape
-    return bool(((x <= 0) | (y <= 0) | (x + w >= width) | (y + h >= height)).any())
+    return bool(_sides_reached(marks.stats[marks.keep], marks.mask.shape).any())
 
 
 def decode(segmentation: Segmentation, digits, confidences, wholeness=None) -> list[int]:
@@ -477,13 +475,12 @@ def _off_the_rim(
     read as a "1" beside the digits. (A digit's stroke that the cut crossed, a 5's bar
     beyond the found box, comes close to the rest of its digit, and stays.) Where the cut
     stopped at the picture's own side (``cut`` is False for that side), there is no paper
-    beyond the number to count on: a
-    number cropped close, as registers' and cheques' fields are, has its digits there. A
-    mark at such a side stays when it stands in the row of the others (see ROW_REACH).
+    beyond the number to count on: a number cropped close, as registers' and cheques'
+    fields are, has its digits there. A mark at such a side stays when it stands in the row
+    of the others (see ROW_REACH).
     """
-    height, width = labels.shape
     x, y, w, h = (stats[marks, i] for i in range(4))
-    at_side = np.stack([x <= 0, y <= 0, x + w >= width, y + h >= height])
+    at_side = _sides_reached(stats[marks], labels.shape)
     rim = at_side.any(axis=0)
     if not rim.any() or rim.all():
         return None
@@ -505,6 +502,14 @@ def _off_the_rim(
     if not apart:
         return None
     return (np.isin(labels, marks) & ~np.isin(labels, apart)).astype(np.uint8)
+
+
+def _sides_reached(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """(4, N): whether each mark of ``stats`` reaches the left, top, right and bottom side
+    of a picture of ``shape``."""
+    height, width = shape
+    x, y, w, h = (stats[:, i] for i in range(4))
+    return np.stack([x <= 0, y <= 0, x + w >= width, y + h >= height])
 
 
 def _marks_found(mask, labels, stats, marks, height) -> _Marks | None:

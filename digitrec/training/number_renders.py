@@ -219,9 +219,7 @@ def on_a_field(number: NumberInk, rng: np.random.Generator, ruled: bool | None =
     """The number as a register's or a cheque's field comes: scanned paper (as
     :func:`on_paper`, no trailing dot) cropped close round its ink, FIELD_MARGIN digit
     heights of paper left on each side."""
-    rows = np.flatnonzero(number.ink.max(axis=1) > 0.02)
-    cols = np.flatnonzero(number.ink.max(axis=0) > 0.02)
-    window = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    window = _ink_window(number.ink)
     parts = tuple(part[window] for part in number.parts)
     cropped = NumberInk(number.ink[window], number.label, number.height, number.touching, parts)
     return placed_on_paper(cropped, rng, ruled, dot=False, margin=FIELD_MARGIN)[0]
@@ -294,9 +292,14 @@ def _register_rules(shape: tuple[int, int], feet: int, digit: float, rng: np.ran
 
 
 def _tight(ink: np.ndarray) -> np.ndarray:
+    return ink[_ink_window(ink)]
+
+
+def _ink_window(ink: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns of ``ink`` (coverage 0..1) that hold any."""
     rows = np.flatnonzero(ink.max(axis=1) > 0.02)
     cols = np.flatnonzero(ink.max(axis=0) > 0.02)
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
 def _lay_out(
