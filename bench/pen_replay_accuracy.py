@@ -2,7 +2,7 @@
 written on paper and photographed.
 
     python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
-        [--medium canvas|photo|phone|crop|tight|screen] [--model path.tflite]
+        [--medium canvas|photo|phone|crop|tight|screen|cut] [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
 stroke by stroke with a round brush on the page's 280x280 canvas (digit 120-240 px tall,
@@ -13,7 +13,11 @@ height), as ``bench/realistic_accuracy.py`` does with MNIST digits, ``crop`` lar
 photo cropped close round it (700-2000 px, the digit 40-90% of that), ``tight`` in a photo
 cut at the edges of its ink (150-2000 px, the rim on the strokes on one or two sides),
 ``screen`` drawn in a drawing app and saved whole (a flat 640-1920 px canvas, the digit
-10-60% of its height anywhere on it, black on white or white on black).
+10-60% of its height anywhere on it, black on white or white on black), ``cut`` written
+between two other digits of the same writer as a number on paper, photographed, and cut
+out by a box 0-0.15 digit heights round its own ink, as digits cut out of a register's
+numbers come (30-150 px tall, then 2-3 times that for a third of them: bits of the
+neighbours come in at the box's sides for about half of the digits).
 Prints the accuracy overall, per digit and per contributor, and the most frequent
 confusions. UNIPEN is a validation set: it is used to find what the model misreads and to
 choose recipes, never to train the shipped model.
@@ -22,12 +26,15 @@ choose recipes, never to train the shipped model.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 
 from digitrec import Recognizer
-from digitrec.training import pen_replay, renders
+from digitrec.training import number_renders, pen_replay, renders
+
+# A cut-out digit has bits of its neighbours when they hold this much ink against its own.
+BITS = 0.02
 
 
 def main() -> None:
@@ -37,7 +44,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
-    media = ("canvas", "photo", "phone", "crop", "tight", "screen")
+    media = ("canvas", "photo", "phone", "crop", "tight", "screen", "cut")
     parser.add_argument("--medium", choices=media, default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
@@ -46,7 +53,15 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     if args.count:
         digits = [digits[i] for i in sorted(rng.choice(len(digits), args.count, replace=False))]
-    drawings = [written(d, args, rng) for d in digits]
+    if args.medium == "cut":
+        sessions = defaultdict(list)
+        for digit in pen_replay.load():
+            sessions[(digit.org, digit.file)].append(digit)
+        cuts = [cut_from_a_number(d, sessions[(d.org, d.file)], rng) for d in digits]
+        drawings = [picture for picture, _ in cuts]
+        bits = np.array([share for _, share in cuts]) > BITS
+    else:
+        drawings = [written(d, args, rng) for d in digits]
     labels = np.array([d.label for d in digits])
     results = Recognizer.load(args.model).recognize_many(drawings)
     predicted = np.array([-1 if r.digit is None else r.digit for r in results])
@@ -55,6 +70,11 @@ def main() -> None:
     where = f"on the canvas ({args.background})" if args.medium == "canvas" else args.medium
     print(f"UNIPEN replayed {where}: {len(labels)} digits")
     print(f"accuracy {right.mean():.2%}; no digit found: {int((predicted == -1).sum())}")
+    if args.medium == "cut":
+        print(
+            f"with bits of the neighbours in the box: {int(bits.sum())}, "
+            f"{right[bits].mean():.2%} read; the others {right[~bits].mean():.2%}"
+        )
     print("per digit: " + "  ".join(f"{d}:{right[labels == d].mean():.1%}" for d in range(10)))
     orgs = np.array([d.org for d in digits])
     print(
@@ -68,6 +88,37 @@ def main() -> None:
         "top confusions (true->read: count): "
         + ", ".join(f"{t}->{p}: {n}" for (t, p), n in confusions.most_common(12))
     )
+
+
+def cut_from_a_number(digit: pen_replay.PenDigit, session: list, rng: np.random.Generator):
+    """``digit`` written between two others of its writing session (any others where the
+    session has too few), photographed and cut out by a box round its own ink."""
+    others = [d for d in session if d is not digit and _beside(d, digit)]
+    if len(others) < 2:
+        others = [d for d in pen_replay.load() if d is not digit and _beside(d, digit)]
+    if len(others) < 2:  # a stray (a dot) that no digit matches: photographed alone
+        return renders.photo_of_paper(pen_replay.paper_ink(digit, rng), rng), 0.0
+    left, right = (others[i] for i in rng.choice(len(others), 2, replace=False))
+    height, brush = number_renders.pen_for("paper", 3, rng)
+    if rng.random() < 1 / 3:  # a larger scan or photo: the path for large pictures
+        height, brush = height * rng.uniform(2, 3), brush * rng.uniform(2, 3)
+    number = number_renders.pen_number([left, digit, right], rng, False, height, brush)
+    return number_renders.cut_from_a_number(number, 1, rng)
+
+
+def _beside(other: pen_replay.PenDigit, digit: pen_replay.PenDigit) -> bool:
+    """Could a hand write ``other`` beside ``digit``: half to twice its size, at most 1.5
+    times as wide? UNIPEN's sessions mix digits recorded at different scales (and strays:
+    a stroke of the next word under a digit's label); a number of them is a vast picture."""
+    width, height = _extent(digit)
+    size = max(height, width / 1.5, 1e-6)
+    width, height = _extent(other)
+    return 0.5 * size <= height <= 2 * size and width <= 1.5 * size
+
+
+def _extent(digit: pen_replay.PenDigit) -> tuple[float, float]:
+    points = np.concatenate(digit.strokes)
+    return float(np.ptp(points[:, 0])), float(np.ptp(points[:, 1]))
 
 
 def written(digit: pen_replay.PenDigit, args: argparse.Namespace, rng: np.random.Generator):

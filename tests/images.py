@@ -53,6 +53,14 @@ def number_photo(digits, seed=0, ruled=False) -> bytes:
     return number_renders.on_paper(number, np.random.default_rng(seed), ruled=ruled, dot=False)
 
 
+def cut_out_of_a_number(digits, seed=0, height=70.0, brush=6.0):
+    """The middle one of three pen digits written as a number, photographed and cut out by
+    a box round its ink, bits of its neighbours coming in at the sides; and how much ink the
+    bits hold against the digit's own."""
+    number = written([pen(d) for d in digits], seed=seed, height=height, brush=brush)
+    return number_renders.cut_from_a_number(number, 1, np.random.default_rng(seed))
+
+
 def page_of_writing(lines: int = 40) -> np.ndarray:
     """A scanned page of printed text: hundreds of separate marks, none a number."""
     page = np.full((1600, 1200), 250, np.uint8)

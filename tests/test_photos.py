@@ -11,7 +11,7 @@ from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
 from digitrec.training import number_renders, renders
 from digitrec.training.noise import add_gaussian_noise
 
-from .images import drawn_digit, number_canvas, pen, written
+from .images import cut_out_of_a_number, drawn_digit, number_canvas, pen, written
 
 
 @pytest.mark.parametrize(
@@ -378,6 +378,46 @@ def test_the_corner_of_a_blank_sheet_on_a_darker_table_is_no_digit(recognizer):
     for seed in (9000, 9016, 9027, 9029):
         photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
         assert recognizer.recognize(photo).digit is None
+
+
+@pytest.mark.parametrize(
+    ("digits", "seed", "height", "brush"),
+    [
+        ((1, 0, 4), 4, 110, 5.5),
+        ((1, 6, 0), 4, 110, 5.5),
+        ((4, 2, 6), 173, 110, 11),
+        ((1, 4, 9), 104, 150, 15),
+        ((1, 1, 5), 123, 400, 40),
+    ],
+)
+def test_a_digit_cut_out_of_a_number_is_read_not_its_neighbours_bits(
+    recognizer, digits, seed, height, brush
+):
+    # A box drawn round one digit of a written number takes in bits of its neighbours at
+    # its sides. Kept, they joined the digit (a 2 read as 6), or took the reading over (the
+    # 0 of "104" read as the 1 beside it); a 400 px cut was searched as a photo, and a bit
+    # was read.
+    photo, bits = cut_out_of_a_number(list(digits), seed, height, brush)
+    assert bits > 0.05  # the neighbours did come in
+    result = recognizer.recognize(photo)
+    assert result.digit == digits[1] and result.confidence > 0.6
+
+
+def test_an_open_4_cut_at_its_ink_keeps_the_stroke_at_its_side(recognizer):
+    # The two strokes of an open 4 whose bar stops short of its stem: cut at the ink on the
+    # left, the bar's stroke reaches that side beside the stem, as a neighbour's bit would.
+    # It holds more ink than half the stem's, more than a neighbour's bit may (it was
+    # dropped, and the stem read as a 1, when bits up to the digit's own ink were).
+    strokes = [[(0.3, 0.2), (0.2, 0.6), (0.62, 0.6)], [(0.75, 0.0), (0.7, 1.0)]]
+    number = written([pen(4, strokes)], seed=0, height=150, brush=12)
+    photo, _ = number_renders.placed_on_paper(
+        number, np.random.default_rng(0), ruled=False, dot=False, margin=(0.2, 0.2)
+    )
+    grey = load_grey(photo)
+    ink_columns = np.flatnonzero((grey < 100).any(axis=0))
+    cut = grey[:, ink_columns[0] :]
+    assert ink_columns[-1] < grey.shape[1] - 10  # paper beside the stem, on the right
+    assert recognizer.recognize(cut).digit == 4
 
 
 def _shrunk_to_width(grey: np.ndarray, width: int) -> np.ndarray:

@@ -15,6 +15,7 @@ and three ways to hand them over: :func:`on_canvas` (the page's wide canvas, RGB
 :func:`on_paper` (a JPEG photo or scan of paper: uneven light, noise, blur, sometimes a
 register's printed rules under and around the number, sometimes a trailing dot) and
 :func:`on_a_field` (the same cropped close round the number, as a form's field comes).
+:func:`cut_from_a_number` photographs one digit cut out of the number by a box round it.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ SLANT_RANGE = (-0.15, 0.35)  # dx/dy of the whole number; writers lean right mor
 WOBBLE = 0.1  # the baseline's wave, in digit heights
 SIZE_SPREAD = 0.1  # each digit's height varies this much around the writer's
 FIELD_MARGIN = (0.0, 0.03)  # paper round a field's number, digit heights: a few pixels at most
+# Paper round one digit's ink where it is cut out of a number (digit heights): a form
+# reader's or a person's box round the digit, which takes in bits of the neighbours.
+CUT_MARGIN = (0.0, 0.15)
 
 
 @dataclass(frozen=True)
@@ -223,6 +227,26 @@ def on_a_field(number: NumberInk, rng: np.random.Generator, ruled: bool | None =
     parts = tuple(part[window] for part in number.parts)
     cropped = NumberInk(number.ink[window], number.label, number.height, number.touching, parts)
     return placed_on_paper(cropped, rng, ruled, dot=False, margin=FIELD_MARGIN)[0]
+
+
+def cut_from_a_number(number: NumberInk, k: int, rng: np.random.Generator) -> tuple[bytes, float]:
+    """Digit ``k`` of the number photographed on paper (as :func:`on_a_field`) and cut out by
+    a box CUT_MARGIN digit heights round its own ink, as digits cut out of a register's or a
+    form's numbers come: bits of its neighbours come in at the box's sides. Also returns how
+    much ink those bits hold against the digit's own (0: none came in)."""
+    own = number.parts[k]
+    rows = np.flatnonzero(own.max(axis=1) > 0.02)
+    cols = np.flatnonzero(own.max(axis=0) > 0.02)
+    pad = int(rng.uniform(*CUT_MARGIN) * number.height)
+    window = np.s_[
+        max(0, rows[0] - pad) : rows[-1] + pad + 1, max(0, cols[0] - pad) : cols[-1] + pad + 1
+    ]
+    others = [part for i, part in enumerate(number.parts) if i != k]
+    bits = np.max(others, axis=0)[window] if others else np.zeros_like(own[window])
+    share = float((bits > 0.5).sum()) / max(1.0, float((own[window] > 0.5).sum()))
+    ink = number.ink[window]
+    cut = NumberInk(ink, number.label[k], number.height, False, (ink,))
+    return placed_on_paper(cut, rng, ruled=False, dot=False, margin=FIELD_MARGIN)[0], share
 
 
 def placed_on_paper(
