@@ -2,7 +2,7 @@
 written on paper and photographed.
 
     python bench/pen_replay_accuracy.py [--count N] [--seed 0] [--background transparent|black]
-        [--medium canvas|photo|phone|crop|tight|screen|cut] [--model path.tflite]
+        [--medium canvas|photo|phone|crop|tight|screen|cut|circled] [--model path.tflite]
 
 Each of the 9,835 digits (writers from several institutions, none from MNIST) is drawn
 stroke by stroke with a round brush on the page's 280x280 canvas (digit 120-240 px tall,
@@ -17,7 +17,8 @@ cut at the edges of its ink (150-2000 px, the rim on the strokes on one or two s
 between two other digits of the same writer as a number on paper, photographed, and cut
 out by a box 0-0.15 digit heights round its own ink, as digits cut out of a register's
 numbers come (30-150 px tall, then 2-3 times that for a third of them: bits of the
-neighbours come in at the box's sides for about half of the digits).
+neighbours come in at the box's sides for about half of the digits), ``circled`` on paper
+with a ring drawn round it by hand, as an answer on a worksheet is (40-260 px tall).
 Prints the accuracy overall, per digit and per contributor, and the most frequent
 confusions. UNIPEN is a validation set: it is used to find what the model misreads and to
 choose recipes, never to train the shipped model.
@@ -44,7 +45,7 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=None, help="a random subset of N digits")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--background", choices=("transparent", "black"), default="transparent")
-    media = ("canvas", "photo", "phone", "crop", "tight", "screen", "cut")
+    media = ("canvas", "photo", "phone", "crop", "tight", "screen", "cut", "circled")
     parser.add_argument("--medium", choices=media, default="canvas")
     parser.add_argument("--model", default=None, help="a .tflite file (default: the shipped one)")
     args = parser.parse_args()
@@ -133,6 +134,7 @@ def written(digit: pen_replay.PenDigit, args: argparse.Namespace, rng: np.random
         "phone": renders.phone_photo,
         "crop": renders.cropped_photo,
         "tight": renders.cropped_to_the_ink,
+        "circled": renders.circled_on_paper,
     }[args.medium]
     return write(ink, rng)
 

@@ -420,6 +420,24 @@ def test_an_open_4_cut_at_its_ink_keeps_the_stroke_at_its_side(recognizer):
     assert recognizer.recognize(cut).digit == 4
 
 
+@pytest.mark.parametrize("label", [2, 4, 7, 8])
+def test_a_digit_circled_on_paper_is_read_not_the_ring(recognizer, label):
+    # An answer circled on a worksheet: the ring round the digit was read as a 0 round it
+    # (UNIPEN digits so circled, photographed: 21.5% read).
+    number = written([pen(label)], seed=label, height=120, brush=8)
+    ink = np.pad(number.ink, 80)
+    rows, cols = np.nonzero(ink > 0.5)
+    centre = (int(cols.mean()), int(rows.mean()))
+    axes = (int(0.8 * np.ptp(cols)) + 12, int(0.75 * np.ptp(rows)) + 12)
+    ring = np.zeros_like(ink)
+    cv2.ellipse(ring, centre, axes, 0, 20, 370, 1.0, 8, cv2.LINE_AA)
+    circled = number_renders.NumberInk(np.maximum(ink, ring), str(label), 120, False, (ink,))
+    photo, _ = number_renders.placed_on_paper(
+        circled, np.random.default_rng(label), ruled=False, dot=False, margin=(0.2, 0.4)
+    )
+    assert recognizer.recognize(photo).digit == label
+
+
 def _shrunk_to_width(grey: np.ndarray, width: int) -> np.ndarray:
     """``grey`` shrunk to ``width`` pixels wide, as a messenger or a thumbnail shrinks it."""
     height = width * grey.shape[0] // grey.shape[1]

@@ -25,6 +25,16 @@ STYLES = {
         [_oval(0.5, 0.5, 0.28, 0.42), [(0.1, 1.05), (0.9, -0.05)]],
     ),
     "zero with a bar": (0, [_oval(0.5, 0.5, 0.3, 0.45), [(0.18, 0.5), (0.82, 0.5)]]),
+    # A stroke inside a 0 that does not reach it: no ring drawn round a digit (a ring is
+    # taken off the writing only round more than one straight stroke).
+    "zero with a short slash inside": (
+        0,
+        [_oval(0.5, 0.5, 0.3, 0.45), [(0.38, 0.72), (0.62, 0.28)]],
+    ),
+    "zero with a short bar down its middle": (
+        0,
+        [_oval(0.5, 0.5, 0.3, 0.45), [(0.5, 0.25), (0.5, 0.75)]],
+    ),
     "one with a long flag": (1, [[(0.15, 0.5), (0.65, 0.0), (0.45, 1.0)]]),
     "one with flag and base": (
         1,

@@ -125,6 +125,31 @@ def uci_digits(blown_up: bool = True) -> tuple[list[np.ndarray], np.ndarray]:
     return [np.kron(x, np.ones((8, 8))) / 16.0 for x in uci.images], uci.target
 
 
+def circled_on_paper(digit: np.ndarray, rng: np.random.Generator) -> bytes:
+    """A JPEG photo of ``digit`` (ink bright) circled by hand, as an answer on a worksheet
+    is: an oval round its ink, clear of it (1-1.25 times the half-diagonal of its box
+    further out), begun anywhere and closed short of its start or past it (0.92-1.08
+    turns), wobbling a little, in the digit's pen (2-5% of its height); photographed as
+    :func:`photo_of_paper` photographs a digit."""
+    height = int(rng.integers(40, 260))
+    ink = _pen_ink(digit, height)
+    ys, xs = np.nonzero(ink > 0.5)
+    pen = max(1, round(rng.uniform(0.02, 0.05) * height))
+    reach = rng.uniform(1.0, 1.25) * np.sqrt(2.0)
+    rx = (xs.max() - xs.min()) / 2 * reach + 2 * pen
+    ry = (ys.max() - ys.min()) / 2 * reach * rng.uniform(0.9, 1.0) + 2 * pen
+    pad = int(max(rx, ry)) + height // 4
+    alpha = np.pad(ink, pad)
+    cx, cy = pad + (xs.min() + xs.max()) / 2, pad + (ys.min() + ys.max()) / 2
+    start = rng.uniform(0.0, 2 * np.pi)
+    turn = start + np.linspace(0.0, 2 * np.pi * rng.uniform(0.92, 1.08), 90)
+    wobble = 1 + 0.03 * np.sin(2 * turn + start)
+    points = np.column_stack([cx + rx * np.cos(turn) * wobble, cy + ry * np.sin(turn)])
+    ring = np.zeros_like(alpha)
+    cv2.polylines(ring, [np.round(points * 4).astype(np.int32)], False, 1.0, pen, cv2.LINE_AA, 2)
+    return _photographed(np.maximum(alpha, ring), height, rng)
+
+
 def photo_in_a_box(digit: np.ndarray, rng: np.random.Generator) -> bytes:
     """A JPEG photo of ``digit`` (28x28, ink bright) written in a printed box, as a form's
     one-digit field holds it: the box 0.15-0.5 digit heights from the ink, its line 1.5-4%
