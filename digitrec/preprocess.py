@@ -547,19 +547,19 @@ def _without_neighbours_bits(mask: np.ndarray) -> np.ndarray:
     inside = np.flatnonzero(~(at_left | at_right)[1:]) + 1
     if len(inside):
         main = int(inside[np.argmax(area[inside])])
-        largest = NEIGHBOUR_SHARE * area[main]
+        most_ink = NEIGHBOUR_SHARE * area[main]
     else:
         main = 1 + int(np.argmax(area[1:]))
-        largest = SMALL_BIT_SHARE * area[main]
+        most_ink = SMALL_BIT_SHARE * area[main]
         at_left &= ~at_left[main]
         at_right &= ~at_right[main]
     digit = labels == main
     drop = np.zeros(count, bool)
-    for k in np.flatnonzero((at_left | at_right) & (area < largest)):
+    for k in np.flatnonzero((at_left | at_right) & (area < most_ink)):
         y0, y1 = stats[k, 1], stats[k, 1] + stats[k, 3]
-        beside_rows = np.flatnonzero(digit[y0:y1].any(axis=0))  # the digit's columns there
-        columns = beside_rows if len(beside_rows) else np.flatnonzero(digit.any(axis=0))
-        reach = NEIGHBOUR_OVERLAP * w[k] if len(beside_rows) == 0 else 0
+        shared = np.flatnonzero(digit[y0:y1].any(axis=0))  # the digit's columns in k's rows
+        columns = shared if len(shared) else np.flatnonzero(digit.any(axis=0))
+        reach = NEIGHBOUR_OVERLAP * w[k] if len(shared) == 0 else 0
         if at_left[k]:
             drop[k] = x[k] + w[k] - 1 < columns.min() + reach
         else:
