@@ -431,3 +431,19 @@ def test_accuracy_on_numbers_written_in_real_pen_strokes(recognizer, unipen_digi
         number = number_renders.pen_number(digits, rng, height=120, brush=16)
         right += recognizer.read_number(canvas(number, k)).number == number.label
     assert right >= 42, right  # 70%; the benchmark measures ~83% on such numbers
+
+
+@pytest.mark.parametrize("digits", [(3, 5, 8), (2, 0, 4, 7)])
+def test_a_circled_number_is_read_without_its_ring(recognizer, digits):
+    # An answer circled on a worksheet: the ring round the number was read as digits (a 0
+    # round them, or its arcs as 1s).
+    number = written([pen(d) for d in digits], seed=1, height=70, brush=6)
+    ink = np.pad(number.ink, 70)
+    rows, cols = np.nonzero(ink > 0.5)
+    centre = (int((cols.min() + cols.max()) / 2), int((rows.min() + rows.max()) / 2))
+    axes = (int(0.75 * np.ptp(cols)) + 8, int(0.75 * np.ptp(rows)) + 8)
+    ring = np.zeros_like(ink)
+    cv2.ellipse(ring, centre, axes, 0, 100, 455, 1.0, 4, cv2.LINE_AA)
+    circled = number_renders.NumberInk(np.maximum(ink, ring), number.label, 70, False, (ink,))
+    photo = number_renders.on_paper(circled, np.random.default_rng(1), ruled=False, dot=False)
+    assert recognizer.read_number(photo).number == "".join(map(str, digits))
