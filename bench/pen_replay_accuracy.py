@@ -34,9 +34,6 @@ import numpy as np
 from digitrec import Recognizer
 from digitrec.training import number_renders, pen_replay, renders
 
-# A cut-out digit has bits of its neighbours when they hold this much ink against its own.
-BITS = 0.02
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(
@@ -60,7 +57,7 @@ def main() -> None:
             sessions[(digit.org, digit.file)].append(digit)
         cuts = [cut_from_a_number(d, sessions[(d.org, d.file)], rng) for d in digits]
         drawings = [picture for picture, _ in cuts]
-        bits = np.array([share for _, share in cuts]) > BITS
+        bits = np.array([share for _, share in cuts]) > number_renders.NEIGHBOUR_BITS
     else:
         drawings = [written(d, args, rng) for d in digits]
     labels = np.array([d.label for d in digits])
@@ -100,9 +97,7 @@ def cut_from_a_number(digit: pen_replay.PenDigit, session: list, rng: np.random.
     if len(others) < 2:  # a stray (a dot) that no digit matches: photographed alone
         return renders.photo_of_paper(pen_replay.paper_ink(digit, rng), rng), 0.0
     left, right = (others[i] for i in rng.choice(len(others), 2, replace=False))
-    height, brush = number_renders.pen_for("paper", 3, rng)
-    if rng.random() < 1 / 3:  # a larger scan or photo: the path for large pictures
-        height, brush = height * rng.uniform(2, 3), brush * rng.uniform(2, 3)
+    height, brush = number_renders.pen_for_a_cut(rng)
     number = number_renders.pen_number([left, digit, right], rng, False, height, brush)
     return number_renders.cut_from_a_number(number, 1, rng)
 

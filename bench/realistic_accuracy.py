@@ -56,9 +56,6 @@ from digitrec import Recognizer
 from digitrec.data import load_mnist
 from digitrec.training import number_renders, renders
 
-# A cut-out digit has bits of its neighbours when they hold this much ink against its own.
-BITS = 0.02
-
 
 def accuracy(recognizer: Recognizer, inputs, labels) -> tuple[float, int]:
     results = recognizer.recognize_many(inputs)
@@ -151,16 +148,13 @@ def cut_from_numbers(recognizer: Recognizer, images, labels, picks, rng) -> None
     for pick in picks:
         sides = rng.choice(len(images), 2, replace=False)
         three = [sides[0], pick, sides[1]]
-        height, brush = number_renders.pen_for("paper", 3, rng, mnist_ink=True)
-        if rng.random() < 1 / 3:  # a larger scan or photo: the path for large pictures
-            height *= rng.uniform(2, 3)
-            brush = None if brush is None else brush * rng.uniform(2, 3)
+        height, brush = number_renders.pen_for_a_cut(rng, mnist_ink=True)
         number = number_renders.mnist_number(
             images[three], labels[three], rng, False, height, brush
         )
         picture, share = number_renders.cut_from_a_number(number, 1, rng)
         pictures.append(picture)
-        bits.append(share > BITS)
+        bits.append(share > number_renders.NEIGHBOUR_BITS)
     results = recognizer.recognize_many(pictures)
     right = np.array([r.digit for r in results]) == labels[picks]
     bits = np.array(bits)

@@ -220,8 +220,6 @@ def _goes_round(mask: np.ndarray, ring: np.ndarray, box: tuple[int, int, int, in
     """Is ``ring`` (0/1, one mark of ``mask``, its bounding ``box``) a ring drawn round all
     the other ink (see ``RING_GAP``)?"""
     x, y, w, h = box
-    if len(straight_marks(ring, RING_STRAIGHT * max(w, h))):
-        return False  # printed rules, joined into a frame by the writing that touches them
     gap = max(1, round(RING_GAP * min(w, h)))
     others = (mask > 0) & (ring == 0)
     inside = np.zeros_like(others)
@@ -245,7 +243,10 @@ def _goes_round(mask: np.ndarray, ring: np.ndarray, box: tuple[int, int, int, in
         ring[:top, left:right].any(),
         ring[bottom:, left:right].any(),
     )
-    return sum(sides) >= RING_SIDES
+    if sum(sides) < RING_SIDES:
+        return False
+    # Last, as the dearest: printed rules, joined into a frame by the writing touching them.
+    return not len(straight_marks(ring, RING_STRAIGHT * max(w, h)))
 
 
 def _four_sides(segments: np.ndarray, box: tuple[int, int, int, int], band: int) -> bool:

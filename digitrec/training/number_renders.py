@@ -44,6 +44,8 @@ FIELD_MARGIN = (0.0, 0.03)  # paper round a field's number, digit heights: a few
 # Paper round one digit's ink where it is cut out of a number (digit heights): a form
 # reader's or a person's box round the digit, which takes in bits of the neighbours.
 CUT_MARGIN = (0.0, 0.15)
+# A cut-out digit has bits of its neighbours when they hold this much ink against its own.
+NEIGHBOUR_BITS = 0.02
 
 
 @dataclass(frozen=True)
@@ -229,17 +231,27 @@ def on_a_field(number: NumberInk, rng: np.random.Generator, ruled: bool | None =
     return placed_on_paper(cropped, rng, ruled, dot=False, margin=FIELD_MARGIN)[0]
 
 
+def pen_for_a_cut(rng: np.random.Generator, mnist_ink: bool = False) -> tuple[float, float | None]:
+    """A digit height and pen (:func:`pen_for`, on paper, three digits) for a number whose
+    digit :func:`cut_from_a_number` cuts out; a third of them 2-3 times as large, a larger
+    scan or photo (which the pipeline reads on its path for large pictures)."""
+    height, brush = pen_for("paper", 3, rng, mnist_ink=mnist_ink)
+    if rng.random() < 1 / 3:
+        height *= rng.uniform(2, 3)
+        brush = None if brush is None else brush * rng.uniform(2, 3)
+    return height, brush
+
+
 def cut_from_a_number(number: NumberInk, k: int, rng: np.random.Generator) -> tuple[bytes, float]:
     """Digit ``k`` of the number photographed on paper (as :func:`on_a_field`) and cut out by
     a box CUT_MARGIN digit heights round its own ink, as digits cut out of a register's or a
     form's numbers come: bits of its neighbours come in at the box's sides. Also returns how
     much ink those bits hold against the digit's own (0: none came in)."""
     own = number.parts[k]
-    rows = np.flatnonzero(own.max(axis=1) > 0.02)
-    cols = np.flatnonzero(own.max(axis=0) > 0.02)
+    rows, cols = _ink_window(own)
     pad = int(rng.uniform(*CUT_MARGIN) * number.height)
     window = np.s_[
-        max(0, rows[0] - pad) : rows[-1] + pad + 1, max(0, cols[0] - pad) : cols[-1] + pad + 1
+        max(0, rows.start - pad) : rows.stop + pad, max(0, cols.start - pad) : cols.stop + pad
     ]
     others = [part for i, part in enumerate(number.parts) if i != k]
     bits = np.max(others, axis=0)[window] if others else np.zeros_like(own[window])
