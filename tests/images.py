@@ -53,6 +53,25 @@ def number_photo(digits, seed=0, ruled=False) -> bytes:
     return number_renders.on_paper(number, np.random.default_rng(seed), ruled=ruled, dot=False)
 
 
+def circled(number, pad: int, reach, clear: int, arc, pen: int, centred_on_mass: bool = False):
+    """``number`` (NumberInk) padded by ``pad`` pixels with a ring drawn round its ink by
+    hand, as an answer is circled on a worksheet: an ellipse ``reach`` (x, y) times the ink's
+    span plus ``clear`` pixels each way, round the middle of the ink's box (or its centre of
+    mass), drawn from ``arc[0]`` to ``arc[1]`` degrees in a pen ``pen`` pixels wide."""
+    ink = np.pad(number.ink, pad)
+    rows, cols = np.nonzero(ink > 0.5)
+    if centred_on_mass:
+        centre = (int(cols.mean()), int(rows.mean()))
+    else:
+        centre = (int((cols.min() + cols.max()) / 2), int((rows.min() + rows.max()) / 2))
+    axes = (int(reach[0] * np.ptp(cols)) + clear, int(reach[1] * np.ptp(rows)) + clear)
+    ring = np.zeros_like(ink)
+    cv2.ellipse(ring, centre, axes, 0, *arc, 1.0, pen, cv2.LINE_AA)
+    return number_renders.NumberInk(
+        np.maximum(ink, ring), number.label, number.height, False, (ink,)
+    )
+
+
 def cut_out_of_a_number(digits, seed=0, height=70.0, brush=6.0):
     """The middle one of three pen digits written as a number, photographed and cut out by
     a box round its ink, bits of its neighbours coming in at the sides; and how much ink the

@@ -15,8 +15,8 @@ from digitrec import ImageError, NumberDigit, NumberResult, Result, load_grey
 from digitrec.segment import MIN_DIGIT_HEIGHT, _dividing, find_writing, segment
 from digitrec.training import number_renders, pen_replay, renders
 from digitrec.training.strokes import canvas_rgba
+from tests.images import circled, page_of_writing, pen, written
 from tests.images import number_canvas as canvas
-from tests.images import page_of_writing, pen, written
 
 
 def arc(cx, cy, rx, ry, start, end, n=16):
@@ -438,12 +438,6 @@ def test_a_circled_number_is_read_without_its_ring(recognizer, digits):
     # An answer circled on a worksheet: the ring round the number was read as digits (a 0
     # round them, or its arcs as 1s).
     number = written([pen(d) for d in digits], seed=1, height=70, brush=6)
-    ink = np.pad(number.ink, 70)
-    rows, cols = np.nonzero(ink > 0.5)
-    centre = (int((cols.min() + cols.max()) / 2), int((rows.min() + rows.max()) / 2))
-    axes = (int(0.75 * np.ptp(cols)) + 8, int(0.75 * np.ptp(rows)) + 8)
-    ring = np.zeros_like(ink)
-    cv2.ellipse(ring, centre, axes, 0, 100, 455, 1.0, 4, cv2.LINE_AA)
-    circled = number_renders.NumberInk(np.maximum(ink, ring), number.label, 70, False, (ink,))
-    photo = number_renders.on_paper(circled, np.random.default_rng(1), ruled=False, dot=False)
+    ringed = circled(number, 70, reach=(0.75, 0.75), clear=8, arc=(100, 455), pen=4)
+    photo = number_renders.on_paper(ringed, np.random.default_rng(1), ruled=False, dot=False)
     assert recognizer.read_number(photo).number == "".join(map(str, digits))

@@ -11,7 +11,7 @@ from digitrec.preprocess import DIRECT_MAX_SIDE, to_mnist
 from digitrec.training import number_renders, renders
 from digitrec.training.noise import add_gaussian_noise
 
-from .images import cut_out_of_a_number, drawn_digit, number_canvas, pen, written
+from .images import circled, cut_out_of_a_number, drawn_digit, number_canvas, pen, written
 
 
 @pytest.mark.parametrize(
@@ -451,15 +451,11 @@ def test_a_digit_circled_on_paper_is_read_not_the_ring(recognizer, label):
     # An answer circled on a worksheet: the ring round the digit was read as a 0 round it
     # (UNIPEN digits so circled, photographed: 21.5% read).
     number = written([pen(label)], seed=label, height=120, brush=8)
-    ink = np.pad(number.ink, 80)
-    rows, cols = np.nonzero(ink > 0.5)
-    centre = (int(cols.mean()), int(rows.mean()))
-    axes = (int(0.8 * np.ptp(cols)) + 12, int(0.75 * np.ptp(rows)) + 12)
-    ring = np.zeros_like(ink)
-    cv2.ellipse(ring, centre, axes, 0, 20, 370, 1.0, 8, cv2.LINE_AA)
-    circled = number_renders.NumberInk(np.maximum(ink, ring), str(label), 120, False, (ink,))
+    ringed = circled(
+        number, 80, reach=(0.8, 0.75), clear=12, arc=(20, 370), pen=8, centred_on_mass=True
+    )
     photo, _ = number_renders.placed_on_paper(
-        circled, np.random.default_rng(label), ruled=False, dot=False, margin=(0.2, 0.4)
+        ringed, np.random.default_rng(label), ruled=False, dot=False, margin=(0.2, 0.4)
     )
     assert recognizer.recognize(photo).digit == label
 
