@@ -68,6 +68,30 @@ def test_the_table_at_the_edge_of_a_blank_page_shrunk_to_400_px_is_no_digit(reco
         assert recognizer.recognize(_shrunk_to_width(grey, 400)).digit is None
 
 
+@pytest.mark.parametrize(
+    ("seed", "dot", "side"),
+    [(13, False, 365), (20, True, 400), (37, False, 485), (47, False, 535), (57, False, 585)],
+)
+def test_the_tables_edge_round_a_corner_of_a_blank_page_shrunk_is_no_digit(
+    recognizer, seed, dot, side
+):
+    # Blank pages shrunk as a messenger passes them on, whose table's edge or shadow's border
+    # runs along two sides of the picture: read as a 5, 7 or 1 at 60-100%.
+    blank = np.zeros((28, 28), np.uint8)
+    photo = renders.phone_photo(blank, np.random.default_rng(1000 + seed), dot=dot)
+    assert recognizer.recognize(renders.shrunk_photo(photo, side)).digit is None
+
+
+@pytest.mark.parametrize("index", [0, 4, 12, 17])
+def test_a_digit_cut_by_the_edge_of_a_small_photo_is_still_read(recognizer, mnist_test, index):
+    # Its strokes end at the rim, which the table's edge does not: a guard for the test above.
+    images, labels = mnist_test
+    grey = load_grey(renders.photo_of_paper(images[index], np.random.default_rng(index)))
+    rows = np.flatnonzero((grey < 0.6 * np.median(grey)).any(axis=1))
+    cut = grey[: rows[0] + int(0.85 * (rows[-1] - rows[0]))]
+    assert recognizer.recognize(cut).digit == labels[index]
+
+
 def test_small_images_take_the_direct_path_unchanged():
     # A 280x280 canvas digit and the same digit at MNIST size go through the pipeline as
     # they always did: the search for a digit in a large picture does not touch them.
