@@ -59,6 +59,15 @@ def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
         assert recognizer.recognize(photo).digit is None
 
 
+@pytest.mark.parametrize("seed", [105, 107, 111, 117])
+def test_the_faint_rim_round_a_stray_dot_is_no_pencil_digit(recognizer, seed):
+    # The dot is left out, then the search looks for pencil, and found a crescent of the
+    # dot's blurred rim: read as a "0" at 12 MP.
+    blank = np.zeros((28, 28), np.uint8)
+    photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=True)
+    assert recognizer.recognize(photo).digit is None
+
+
 def test_the_table_at_the_edge_of_a_blank_page_shrunk_to_400_px_is_no_digit(recognizer):
     # The strip of table beyond the paper's edge, against the picture's rim, was read as a
     # "7" (along the top or bottom) or a "1" (along a side).
