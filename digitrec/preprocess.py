@@ -105,6 +105,14 @@ THIN_LINE_KERNEL = np.ones((2, 2), np.uint8)
 # chalk digit has the dark board all round (0.0-0.007) and is no corner.
 CORNER_DARK_RING = 0.5
 CORNER_BRIGHT_RING = 0.1
+# A mark darker than this share of the paper beside it (the ring's 90th percentile) is as
+# dark as a table, not pencil (graphite 0.51-0.82 of its paper at the search's size), and
+# its ring counts as dark where it is nearer the mark's grey than the paper's: the table's
+# darkest strip along a sheet's edge varies, and 26-37% of its ring was darker than its
+# median (a "7" on 3 of 80 blank 12 MP pages), where 56-62% is nearer its grey; pencil
+# digits 0-32%. Faint pencil in a dim photo keeps the plain test: a lighting gradient across
+# its ring puts half of it nearer the pencil's grey.
+CORNER_TABLE_LEVEL = 0.45
 CORNER_RING_SHARE = 0.15
 CORNER_TESTED = 3
 # A mark about as wide as it is tall (DOT_ASPECT) whose strokes are most of its extent
@@ -741,6 +749,8 @@ def _cut_out_digit(
                 marks, pieces, limit = thick_marks, thick_pieces, thick_limit
     max_marks = limit
     marks, pieces = _without_sheet_corners(small, marks, pieces)
+    if _mark_count(pieces[1]) == 0:
+        return None  # only slivers of a ruling, or of a sheet's edge: no handwriting
     if max_marks is not None and _mark_count(pieces[1]) > max_marks:
         return None
     box = _digit_box(marks, pieces)
@@ -809,9 +819,11 @@ def _without_sheet_corners(
 
 def _sheet_corner(ring: np.ndarray, mark_level: float) -> bool:
     """Is a mark whose median grey is ``mark_level`` and whose ring has the grey levels
-    ``ring`` the corner or edge of a sheet (see CORNER_DARK_RING)?"""
+    ``ring`` the corner or edge of a sheet (see CORNER_DARK_RING and CORNER_TABLE_LEVEL)?"""
+    paper = float(np.percentile(ring, 90))
+    dark = (mark_level + paper) / 2 if mark_level < CORNER_TABLE_LEVEL * paper else mark_level
     return (
-        _share(ring <= mark_level) >= CORNER_DARK_RING
+        _share(ring <= dark) >= CORNER_DARK_RING
         and _share(ring >= mark_level) >= CORNER_BRIGHT_RING
     )
 
@@ -1030,7 +1042,11 @@ def _ink_response(
         # dot in the light outweighs the digit in the shadow).
         dark_marks = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
     light_peak = _peak(light_marks)
-    if light_peak > LIGHT_INK_MARGIN * _peak(dark_marks):
+    if light_peak > LIGHT_INK_MARGIN * _peak(dark_marks) and not (
+        relative and _darker_tail_is_ink(_as_unit_float(grey))
+    ):
+        # Unless the picture's darker tail is the ink: the sheet's lit corner against a dark
+        # table is a strong light mark, beside which a pencil digit is weaker.
         return light_marks, False
     if relative and _light_ink_on_dark_ground(
         grey, measured_dark, light_marks, light_peak, kernel_side

@@ -59,6 +59,24 @@ def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
         assert recognizer.recognize(photo).digit is None
 
 
+@pytest.mark.parametrize("seed", [257, 261, 262, 273])
+def test_the_table_beside_a_blank_sheet_or_its_edge_is_no_digit(recognizer, seed):
+    # Blank 12 MP pages: the table's darkest strip along the sheet's edge, or slivers of the
+    # sheet's edge alone, were read as a 7 or a 1.
+    blank = np.zeros((28, 28), np.uint8)
+    photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
+    assert recognizer.recognize(photo).digit is None
+
+
+@pytest.mark.parametrize("index", [32, 60])
+def test_a_pencil_digit_beside_a_lit_corner_of_the_sheet_is_read(recognizer, mnist_test, index):
+    # The sheet's corner against a dark table was the strongest light mark on the page, so
+    # the search looked for light ink and found no digit; the picture's tails say dark.
+    images, labels = mnist_test
+    photo = renders.phone_photo(images[index], np.random.default_rng(index), pencil=True)
+    assert recognizer.recognize(photo).digit == labels[index]
+
+
 @pytest.mark.parametrize("seed", [105, 107, 111, 117])
 def test_the_faint_rim_round_a_stray_dot_is_no_pencil_digit(recognizer, seed):
     # The dot is left out, then the search looks for pencil, and found a crescent of the
