@@ -749,8 +749,10 @@ def _cut_out_digit(
                 marks, pieces, limit = thick_marks, thick_pieces, thick_limit
     max_marks = limit
     marks, pieces = _without_sheet_corners(small, marks, pieces)
-    if _mark_count(pieces[1]) == 0:
-        return None  # only slivers of a ruling, or of a sheet's edge: no handwriting
+    if _mark_count(pieces[1]) == 0 and len(pieces[1]) > 2:
+        # Only slivers, several: of a ruling, or of a sheet's edge; no handwriting. One sliver
+        # alone may be a thin 1 (a ballpoint's, 22x7 px at the search's size, 1.2 thick).
+        return None
     if max_marks is not None and _mark_count(pieces[1]) > max_marks:
         return None
     box = _digit_box(marks, pieces)

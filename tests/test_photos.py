@@ -68,6 +68,14 @@ def test_the_table_beside_a_blank_sheet_or_its_edge_is_no_digit(recognizer, seed
     assert recognizer.recognize(photo).digit is None
 
 
+def test_a_thin_1_small_in_a_12_mp_photo_is_read(recognizer, mnist_test):
+    # At the search's size it is one sliver, as thin as a ruling's: a guard for the test
+    # above, where several slivers alone are no digit.
+    images, labels = mnist_test
+    photo = renders.phone_photo(images[224], np.random.default_rng(224), "ruled", 0.05)
+    assert labels[224] == 1 and recognizer.recognize(photo).digit == 1
+
+
 @pytest.mark.parametrize("index", [32, 60])
 def test_a_pencil_digit_beside_a_lit_corner_of_the_sheet_is_read(recognizer, mnist_test, index):
     # The sheet's corner against a dark table was the strongest light mark on the page, so
