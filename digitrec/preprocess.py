@@ -401,9 +401,9 @@ def _no_digit_where_unsearched(mask: np.ndarray) -> bool:
     Blank pages photographed at 12 MP and shrunk to 300-695 px: 17 of 80 were read as a
     digit, 13 of them this way, at up to 100%, their marks along the rim 8.9-20 strokes
     long; with this test 4 of 80 (the 4 left are what the search itself found). Digits that
-    meet the rim still read: 25 MNIST test digits in photos cut through the digit, and
-    UNIPEN digits cut out of numbers, up to 6 strokes along a side (at 4 strokes, 5 of
-    2,000 were lost).
+    meet the rim still read: 25 MNIST test digits in photos cut through the digit, 1,500
+    validation digits cut at their ink, and UNIPEN digits cut out of numbers, up to 6
+    strokes along a side (at 4 strokes, 5 of 2,000 were lost).
     """
     if _strip_along_the_rim(mask):
         return True
