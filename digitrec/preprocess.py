@@ -11,7 +11,7 @@ is the same for callers without a model), so the model always sees the same kind
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -814,8 +814,21 @@ def _without_sheet_corners(
     """``marks`` (in place) and their ``pieces`` (:func:`_pieces`) less those of its
     CORNER_TESTED largest marks that are the corner or edge of a sheet against a darker
     table (see CORNER_DARK_RING)."""
-    labels, stats = pieces
     dropped = False
+    for mark, ring in _largest_marks_with_rings(marks, pieces):
+        if ring.any() and _sheet_corner(small[ring], np.median(small[mark > 0])):
+            marks[mark > 0] = 0
+            dropped = True
+    return marks, (_pieces(marks) if dropped else pieces)
+
+
+def _largest_marks_with_rings(
+    marks: np.ndarray, pieces: tuple[np.ndarray, np.ndarray]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The CORNER_TESTED largest of ``marks`` (0/1; ``pieces`` as :func:`_pieces` gives
+    them), each with the ring round it, CORNER_RING_SHARE of its size out, clear of the
+    marks (as they are when the ring is drawn: a caller may clear marks between)."""
+    labels, stats = pieces
     for label in np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:CORNER_TESTED] + 1:
         mark = (labels == label).astype(np.uint8)
         reach = max(3, round(CORNER_RING_SHARE * max(stats[label, 2], stats[label, 3]))) | 1
@@ -823,10 +836,7 @@ def _without_sheet_corners(
             cv2.dilate(mark, np.ones((3, 3), np.uint8)) == 0
         )
         ring &= marks == 0
-        if ring.any() and _sheet_corner(small[ring], np.median(small[mark > 0])):
-            marks[mark > 0] = 0
-            dropped = True
-    return marks, (_pieces(marks) if dropped else pieces)
+        yield mark, ring
 
 
 def _sheet_corner(ring: np.ndarray, mark_level: float) -> bool:
@@ -1055,16 +1065,31 @@ def _ink_response(
         dark_marks = cv2.divide(dark_marks, cv2.max(paper, 1), scale=255)
     light_peak = _peak(light_marks)
     if light_peak > LIGHT_INK_MARGIN * _peak(dark_marks) and not (
-        relative and _darker_tail_is_ink(_as_unit_float(grey))
+        relative
+        and _lit_sheet_corner(grey, light_marks, light_peak)
+        and _darker_tail_is_ink(_as_unit_float(grey))
     ):
-        # Unless the picture's darker tail is the ink: the sheet's lit corner against a dark
-        # table is a strong light mark, beside which a pencil digit is weaker.
+        # Unless the strong light marks are a sheet's lit corner against a dark table,
+        # beside which a pencil digit is weaker, and the picture's darker tail is the ink.
         return light_marks, False
     if relative and _light_ink_on_dark_ground(
         grey, measured_dark, light_marks, light_peak, kernel_side
     ):
         return light_marks, False
     return dark_marks, True
+
+
+def _lit_sheet_corner(grey: np.ndarray, light_marks: np.ndarray, light_peak: float) -> bool:
+    """Is one of the strong light marks (``light_marks`` of ``grey``, at least
+    INK_SHARE_OF_PEAK of ``light_peak``) the lit corner or edge of a sheet against a darker
+    table? The sheet goes on beyond it: CORNER_BRIGHT_RING of its ring is as bright as the
+    mark (29-33% round the corners that hid two pencil digits), where a chalk stroke has the
+    dark board all round (0%)."""
+    strong = (light_marks > INK_SHARE_OF_PEAK * light_peak).astype(np.uint8)
+    return any(
+        ring.any() and _share(grey[ring] >= np.median(grey[mark > 0])) >= CORNER_BRIGHT_RING
+        for mark, ring in _largest_marks_with_rings(strong, _pieces(strong))
+    )
 
 
 def _light_ink_on_dark_ground(
