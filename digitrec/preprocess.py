@@ -759,11 +759,12 @@ def _cut_out_digit(
                 marks, pieces, limit = thick_marks, thick_pieces, thick_limit
     max_marks = limit
     marks, pieces = _without_sheet_corners(small, marks, pieces)
-    if _mark_count(pieces[1]) == 0 and len(pieces[1]) > 2:
+    count = _mark_count(pieces[1])
+    if count == 0 and len(pieces[1]) > 2:
         # Only slivers, several: of a ruling, or of a sheet's edge; no handwriting. One sliver
         # alone may be a thin 1 (a ballpoint's, 22x7 px at the search's size, 1.2 thick).
         return None
-    if max_marks is not None and _mark_count(pieces[1]) > max_marks:
+    if max_marks is not None and count > max_marks:
         return None
     box = _digit_box(marks, pieces)
     if box is None:
@@ -844,10 +845,14 @@ def _sheet_corner(ring: np.ndarray, mark_level: float) -> bool:
     ``ring`` the corner or edge of a sheet (see CORNER_DARK_RING and CORNER_TABLE_LEVEL)?"""
     paper = float(np.percentile(ring, 90))
     dark = (mark_level + paper) / 2 if mark_level < CORNER_TABLE_LEVEL * paper else mark_level
-    return (
-        _share(ring <= dark) >= CORNER_DARK_RING
-        and _share(ring >= mark_level) >= CORNER_BRIGHT_RING
-    )
+    return _share(ring <= dark) >= CORNER_DARK_RING and _sheet_goes_on(ring, mark_level)
+
+
+def _sheet_goes_on(ring: np.ndarray, mark_level: float) -> bool:
+    """Does the sheet go on beyond a mark whose median grey is ``mark_level``: at least
+    CORNER_BRIGHT_RING of its ``ring`` (grey levels) as bright as the mark, where a chalk
+    stroke has the dark board all round?"""
+    return _share(ring >= mark_level) >= CORNER_BRIGHT_RING
 
 
 def _few_marks(stats: np.ndarray) -> bool:
@@ -1082,12 +1087,12 @@ def _ink_response(
 def _lit_sheet_corner(grey: np.ndarray, light_marks: np.ndarray, light_peak: float) -> bool:
     """Is one of the strong light marks (``light_marks`` of ``grey``, at least
     INK_SHARE_OF_PEAK of ``light_peak``) the lit corner or edge of a sheet against a darker
-    table? The sheet goes on beyond it: CORNER_BRIGHT_RING of its ring is as bright as the
-    mark (29-33% round the corners that hid two pencil digits), where a chalk stroke has the
-    dark board all round (0%)."""
+    table? The sheet goes on beyond it (:func:`_sheet_goes_on`: 29-33% of the ring round the
+    corners that hid two pencil digits), where a chalk stroke has the dark board all round
+    (0%)."""
     strong = (light_marks > INK_SHARE_OF_PEAK * light_peak).astype(np.uint8)
     return any(
-        ring.any() and _share(grey[ring] >= np.median(grey[mark > 0])) >= CORNER_BRIGHT_RING
+        ring.any() and _sheet_goes_on(grey[ring], np.median(grey[mark > 0]))
         for mark, ring in _largest_marks_with_rings(strong, _pieces(strong))
     )
 

@@ -44,18 +44,15 @@ def test_small_digit_in_a_photo_shrunk_to_1000_px_is_read(recognizer, mnist_test
 
 
 def test_blank_ruled_page_gives_no_digit(recognizer):
-    blank = np.zeros((28, 28), np.uint8)  # no ink: only the page, lines, shadow and noise
-    for seed in range(2):
-        rng = np.random.default_rng(seed)
-        photo = renders.phone_photo(blank, rng, "ruled", dot=False)
+    for seed in range(2):  # no ink: only the page, lines, shadow and noise
+        photo = _blank_page(seed, dot=False, paper="ruled")
         assert recognizer.recognize(photo).digit is None
 
 
 def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
     # Blank pages with a dot of ink on them: the dot, alone, was read as a digit ("0").
-    blank = np.zeros((28, 28), np.uint8)
     for seed in (0, 5, 10):
-        photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=True)
+        photo = _blank_page(seed, dot=True)
         assert recognizer.recognize(photo).digit is None
 
 
@@ -63,8 +60,7 @@ def test_a_stray_dot_alone_on_a_page_is_no_digit(recognizer):
 def test_the_table_beside_a_blank_sheet_or_its_edge_is_no_digit(recognizer, seed):
     # Blank 12 MP pages: the table's darkest strip along the sheet's edge, or slivers of the
     # sheet's edge alone, were read as a 7 or a 1.
-    blank = np.zeros((28, 28), np.uint8)
-    photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
+    photo = _blank_page(seed, dot=False)
     assert recognizer.recognize(photo).digit is None
 
 
@@ -89,17 +85,15 @@ def test_a_pencil_digit_beside_a_lit_corner_of_the_sheet_is_read(recognizer, mni
 def test_the_faint_rim_round_a_stray_dot_is_no_pencil_digit(recognizer, seed):
     # The dot is left out, then the search looks for pencil, and found a crescent of the
     # dot's blurred rim: read as a "0" at 12 MP.
-    blank = np.zeros((28, 28), np.uint8)
-    photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=True)
+    photo = _blank_page(seed, dot=True)
     assert recognizer.recognize(photo).digit is None
 
 
 def test_the_table_at_the_edge_of_a_blank_page_shrunk_to_400_px_is_no_digit(recognizer):
     # The strip of table beyond the paper's edge, against the picture's rim, was read as a
     # "7" (along the top or bottom) or a "1" (along a side).
-    blank = np.zeros((28, 28), np.uint8)
     for seed in (0, 10, 20):
-        grey = load_grey(renders.phone_photo(blank, np.random.default_rng(seed), dot=False))
+        grey = load_grey(_blank_page(seed, dot=False))
         assert recognizer.recognize(_shrunk_to_width(grey, 400)).digit is None
 
 
@@ -112,8 +106,7 @@ def test_the_tables_edge_round_a_corner_of_a_blank_page_shrunk_is_no_digit(
 ):
     # Blank pages shrunk as a messenger passes them on, whose table's edge or shadow's border
     # runs along two sides of the picture: read as a 5, 7 or 1 at 60-100%.
-    blank = np.zeros((28, 28), np.uint8)
-    photo = renders.phone_photo(blank, np.random.default_rng(1000 + seed), dot=dot)
+    photo = _blank_page(1000 + seed, dot=dot)
     assert recognizer.recognize(renders.shrunk_photo(photo, side)).digit is None
 
 
@@ -449,9 +442,8 @@ def test_a_large_pencil_digit_on_squared_paper_is_read_not_the_mesh(recognizer, 
 def test_a_blank_squared_page_gives_no_digit_where_pencil_is_looked_for(recognizer):
     # Two blank pages whose squares' slivers, left by the line search, passed for pencil
     # marks until the search for pencil believed only a page with few marks.
-    blank = np.zeros((28, 28), np.uint8)
     for seed in (16, 18):
-        photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
+        photo = _blank_page(seed, dot=False)
         for picture in (photo, _shrunk_to_width(load_grey(photo), 1000)):
             assert recognizer.recognize(picture).digit is None
 
@@ -459,9 +451,8 @@ def test_a_blank_squared_page_gives_no_digit_where_pencil_is_looked_for(recogniz
 def test_the_corner_of_a_blank_sheet_on_a_darker_table_is_no_digit(recognizer):
     # Four blank 12 MP pages whose sheet's corner, inside the frame, the search took for a
     # mark: read as a 6, a 2, a 1 and a 7 (at 44-100%).
-    blank = np.zeros((28, 28), np.uint8)
     for seed in (9000, 9016, 9027, 9029):
-        photo = renders.phone_photo(blank, np.random.default_rng(seed), dot=False)
+        photo = _blank_page(seed, dot=False)
         assert recognizer.recognize(photo).digit is None
 
 
@@ -523,3 +514,10 @@ def _shrunk_to_width(grey: np.ndarray, width: int) -> np.ndarray:
     """``grey`` shrunk to ``width`` pixels wide, as a messenger or a thumbnail shrinks it."""
     height = width * grey.shape[0] // grey.shape[1]
     return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def _blank_page(seed: int, dot: bool, paper: str | None = None) -> bytes:
+    """A 12 MP phone photo of a page with no digit on it (``dot``: a stray dot of ink)."""
+    return renders.phone_photo(
+        np.zeros((28, 28), np.uint8), np.random.default_rng(seed), paper, dot=dot
+    )
